@@ -1,0 +1,148 @@
+/*
+ * SparseFactor C kernels: the hot path of the package.
+ *
+ * Conventions (shared by every kernel below):
+ *   - Outputs come first, then inputs, then sizes (llm.c style).
+ *   - Dense blocks are row-major. A batch of B blocks of N rows and C channels is one
+ *     contiguous array of B*N*C scalars: element (b, i, c) lives at [(b*N + i)*C + c].
+ *   - A sparse factor W (N x N) stores K links per row. Link k of row i has the column
+ *     cols[i*K + k] and the value w[b*w_bstride + i*K + k]. With w_bstride == 0 every
+ *     batch item shares one factor; with w_bstride == N*K (or M*N*K for a chain) every
+ *     batch item has its own values.
+ *   - A chain of M factors stores factor m (1-based) of batch item b at
+ *     w[b*w_bstride + (m-1)*N*K + ...]; all factors share cols.
+ *     The chain product is Y = W_1 * W_2 * ... * W_M * X, so W_M is applied first.
+ *   - tptr (N+1) / tlink (N*K) is the transposed index: the links that land on column j
+ *     are tlink[tptr[j] .. tptr[j+1]-1], each a flattened link index l = i*K + k, in
+ *     increasing order.
+ *   - Forward kernels overwrite their outputs; backward kernels accumulate (+=) into the
+ *     gradients, so zeroing them is the caller's job.
+ *   - Every fast kernel is parallel over output rows, and each output row is computed by
+ *     exactly one thread in a fixed order, so results are bit-identical for any number of
+ *     threads. Each has a naive single-thread reference (sf_ref_*) used as the test oracle.
+ *   - Every kernel returns SF_OK or an sf_status error code; nothing is written on error.
+ */
+#ifndef SPARSE_FACTOR_KERNELS_H
+#define SPARSE_FACTOR_KERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    SF_OK = 0,
+    SF_ERR_ARGUMENT = 1, /* a null pointer or a size out of range */
+    SF_ERR_MEMORY = 2,   /* scratch memory could not be allocated */
+    SF_ERR_LAPACK = 3    /* LAPACK reported a failure (e.g. SVD did not converge) */
+} sf_status;
+
+/* ---- threading ------------------------------------------------------------------- */
+
+/* Number of threads the kernels use; 0 (the default) means the OpenMP runtime's default,
+ * which honours OMP_NUM_THREADS. */
+void sf_set_num_threads(int threads);
+/* The number of threads a parallel kernel would request now. */
+int sf_get_num_threads(void);
+/* The count last given to sf_set_num_threads, or 0 for the runtime default. */
+int sf_get_requested_threads(void);
+/* Which vector code path the CPU runs: "x86-64-v4 (AVX-512)", "x86-64-v3 (AVX2)" or "baseline". */
+const char *sf_cpu_dispatch_name(void);
+
+/* ---- one factor ---------------------------------------------------------------------- */
+
+/* y = W x.        y: B*N*C, w: see w_bstride, x: B*N*C, cols: N*K */
+int sf_factor_forward_f32(float *y, const float *w, const float *x, const int64_t *cols,
+                          int64_t B, int64_t N, int64_t K, int64_t C, int64_t w_bstride);
+int sf_factor_forward_f64(double *y, const double *w, const double *x, const int64_t *cols,
+                          int64_t B, int64_t N, int64_t K, int64_t C, int64_t w_bstride);
+
+/* y = W^T x.      y: B*N*C, x: B*N*C, tptr: N+1, tlink: N*K */
+int sf_factor_transpose_forward_f32(float *y, const float *w, const float *x,
+                                    const int64_t *tptr, const int64_t *tlink,
+                                    int64_t B, int64_t N, int64_t K, int64_t C, int64_t w_bstride);
+int sf_factor_transpose_forward_f64(double *y, const double *w, const double *x,
+                                    const int64_t *tptr, const int64_t *tlink,
+                                    int64_t B, int64_t N, int64_t K, int64_t C, int64_t w_bstride);
+
+/* Backward of y = W x given dy:
+ *   dx += W^T dy                        (skipped when dx is NULL)          dx: B*N*C
+ *   dw[i,k] += sum_c dy[i,c] x[cols[i,k],c]  (skipped when dw is NULL)
+ * dw has w's layout: N*K summed over the batch when w_bstride == 0, else B*(w_bstride). */
+int sf_factor_backward_f32(float *dx, float *dw, const float *dy, const float *w, const float *x,
+                           const int64_t *cols, const int64_t *tptr, const int64_t *tlink,
+                           int64_t B, int64_t N, int64_t K, int64_t C, int64_t w_bstride);
+int sf_factor_backward_f64(double *dx, double *dw, const double *dy, const double *w, const double *x,
+                           const int64_t *cols, const int64_t *tptr, const int64_t *tlink,
+                           int64_t B, int64_t N, int64_t K, int64_t C, int64_t w_bstride);
+
+/* ---- chains of M factors ------------------------------------------------------------ */
+
+/* y = W_1 W_2 ... W_M x.     y: B*N*C, x: B*N*C, w: M*N*K per batch item (w_bstride 0 or M*N*K)
+ * acts: (M-1)*B*N*C, receives Z_m = W_{m+1} ... W_M x for m = 1..M-1 (Z_m at acts + (m-1)*B*N*C),
+ * which sf_chain_backward needs; pass NULL when no backward follows. */
+int sf_chain_forward_f32(float *y, float *acts, const float *w, const float *x, const int64_t *cols,
+                         int64_t B, int64_t M, int64_t N, int64_t K, int64_t C, int64_t w_bstride);
+int sf_chain_forward_f64(double *y, double *acts, const double *w, const double *x, const int64_t *cols,
+                         int64_t B, int64_t M, int64_t N, int64_t K, int64_t C, int64_t w_bstride);
+
+/* y = (W_1 ... W_M)^T x = W_M^T ... W_1^T x. */
+int sf_chain_transpose_forward_f32(float *y, const float *w, const float *x,
+                                   const int64_t *tptr, const int64_t *tlink,
+                                   int64_t B, int64_t M, int64_t N, int64_t K, int64_t C, int64_t w_bstride);
+int sf_chain_transpose_forward_f64(double *y, const double *w, const double *x,
+                                   const int64_t *tptr, const int64_t *tlink,
+                                   int64_t B, int64_t M, int64_t N, int64_t K, int64_t C, int64_t w_bstride);
+
+/* Backward of sf_chain_forward given dy and the acts it filled:
+ *   dx += (W_1 ... W_M)^T dy (skipped when dx is NULL), dw += dL/dW_m for every m (w's layout). */
+int sf_chain_backward_f32(float *dx, float *dw, const float *dy, const float *acts, const float *w,
+                          const float *x, const int64_t *cols, const int64_t *tptr, const int64_t *tlink,
+                          int64_t B, int64_t M, int64_t N, int64_t K, int64_t C, int64_t w_bstride);
+int sf_chain_backward_f64(double *dx, double *dw, const double *dy, const double *acts, const double *w,
+                          const double *x, const int64_t *cols, const int64_t *tptr, const int64_t *tlink,
+                          int64_t B, int64_t M, int64_t N, int64_t K, int64_t C, int64_t w_bstride);
+
+/* ---- naive single-thread references (test oracles; same contracts as above) ------------ */
+
+int sf_ref_factor_forward_f32(float *y, const float *w, const float *x, const int64_t *cols,
+                              int64_t B, int64_t N, int64_t K, int64_t C, int64_t w_bstride);
+int sf_ref_factor_forward_f64(double *y, const double *w, const double *x, const int64_t *cols,
+                              int64_t B, int64_t N, int64_t K, int64_t C, int64_t w_bstride);
+/* The reference transpose scatters through cols, so it needs no transposed index. */
+int sf_ref_factor_transpose_forward_f32(float *y, const float *w, const float *x, const int64_t *cols,
+                                        int64_t B, int64_t N, int64_t K, int64_t C, int64_t w_bstride);
+int sf_ref_factor_transpose_forward_f64(double *y, const double *w, const double *x, const int64_t *cols,
+                                        int64_t B, int64_t N, int64_t K, int64_t C, int64_t w_bstride);
+int sf_ref_factor_backward_f32(float *dx, float *dw, const float *dy, const float *w, const float *x,
+                               const int64_t *cols, int64_t B, int64_t N, int64_t K, int64_t C,
+                               int64_t w_bstride);
+int sf_ref_factor_backward_f64(double *dx, double *dw, const double *dy, const double *w, const double *x,
+                               const int64_t *cols, int64_t B, int64_t N, int64_t K, int64_t C,
+                               int64_t w_bstride);
+int sf_ref_chain_forward_f32(float *y, float *acts, const float *w, const float *x, const int64_t *cols,
+                             int64_t B, int64_t M, int64_t N, int64_t K, int64_t C, int64_t w_bstride);
+int sf_ref_chain_forward_f64(double *y, double *acts, const double *w, const double *x, const int64_t *cols,
+                             int64_t B, int64_t M, int64_t N, int64_t K, int64_t C, int64_t w_bstride);
+int sf_ref_chain_backward_f32(float *dx, float *dw, const float *dy, const float *acts, const float *w,
+                              const float *x, const int64_t *cols,
+                              int64_t B, int64_t M, int64_t N, int64_t K, int64_t C, int64_t w_bstride);
+int sf_ref_chain_backward_f64(double *dx, double *dw, const double *dy, const double *acts, const double *w,
+                              const double *x, const int64_t *cols,
+                              int64_t B, int64_t M, int64_t N, int64_t K, int64_t C, int64_t w_bstride);
+
+/* ---- dense algebra through BLAS ------------------------------------------------------ */
+
+/* c = alpha * op(a) op(b) + beta * c, row-major, op = transpose when trans_* != 0.
+ * op(a): m*k, op(b): k*n, c: m*n. A thin wrapper over cblas_?gemm. */
+int sf_gemm_f32(float *c, const float *a, const float *b, int trans_a, int trans_b,
+                int64_t m, int64_t n, int64_t k, float alpha, float beta);
+int sf_gemm_f64(double *c, const double *a, const double *b, int trans_a, int trans_b,
+                int64_t m, int64_t n, int64_t k, double alpha, double beta);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SPARSE_FACTOR_KERNELS_H */

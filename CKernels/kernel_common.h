@@ -1,0 +1,29 @@
+/* Internal helpers shared by the kernel templates. */
+#ifndef SF_KERNEL_COMMON_H
+#define SF_KERNEL_COMMON_H
+
+#include <stdint.h>
+
+#define SF_CAT_(a, b) a##b
+#define SF_CAT(a, b) SF_CAT_(a, b)
+
+/* Runtime CPU dispatch: the compiler emits one copy of the function per target and an
+ * ifunc resolver picks one at load time. SwiftPM builds C at -O2 without -march, so this
+ * is how the AVX-512 and AVX2 (+FMA) code paths reach users. */
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define SF_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define SF_VECTOR_CLONES
+#endif
+
+/* Channels handled per register tile; 64 floats are 4 AVX-512 registers. */
+#define SF_TILE 64
+/* Partial sums in a dot product: fixed lanes keep the summation order independent of
+ * the vector width, and let the compiler vectorize without reassociating. */
+#define SF_DOT_LANES 16
+
+static inline int sf_sizes_ok(int64_t B, int64_t N, int64_t K, int64_t C) {
+    return B > 0 && N > 0 && K > 0 && C > 0;
+}
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * OpenMP without -fopenmp: SwiftPM refuses unsafeFlags in packages used by version, so
+ * the kernels call the entry point that -fopenmp would have generated, GOMP_parallel,
+ * which LLVM's OpenMP runtime (libomp, Debian libomp-dev, linked as omp5) exports.
+ * The runtime keeps its usual behaviour: OMP_NUM_THREADS, thread pools, nesting.
+ */
+#include "parallel.h"
+#include "sparse_factor_kernels.h"
+
+#include <stdatomic.h>
+
+extern void GOMP_parallel(void (*fn)(void *), void *data, unsigned num_threads, unsigned flags);
+extern int omp_get_thread_num(void);
+extern int omp_get_num_threads(void);
+extern int omp_get_max_threads(void);
+extern int omp_in_parallel(void);
+
+/* Below this many multiply-adds a parallel region costs more than it saves. */
+static const int64_t kMinParallelWork = 1 << 15;
+
+static _Atomic int requested_threads = 0;
+
+void sf_set_num_threads(int threads) { atomic_store(&requested_threads, threads > 0 ? threads : 0); }
+
+int sf_get_requested_threads(void) { return atomic_load(&requested_threads); }
+
+int sf_get_num_threads(void) {
+    int t = atomic_load(&requested_threads);
+    return t > 0 ? t : omp_get_max_threads();
+}
+
+typedef struct {
+    sf_rows_fn fn;
+    void *ctx;
+    int64_t rows;
+} parallel_job;
+
+static void run_share(void *data) {
+    const parallel_job *job = (const parallel_job *)data;
+    const int64_t tid = omp_get_thread_num();
+    const int64_t nt = omp_get_num_threads();
+    const int64_t begin = job->rows * tid / nt;
+    const int64_t end = job->rows * (tid + 1) / nt;
+    if (begin < end) job->fn(job->ctx, begin, end);
+}
+
+void sf_parallel_rows(sf_rows_fn fn, void *ctx, int64_t rows, int64_t work_per_row) {
+    if (rows <= 0) return;
+    const int threads = sf_get_num_threads();
+    if (threads <= 1 || rows < 2 || rows * work_per_row < kMinParallelWork || omp_in_parallel()) {
+        fn(ctx, 0, rows);
+        return;
+    }
+    parallel_job job = {fn, ctx, rows};
+    GOMP_parallel(run_share, &job, (unsigned)threads, 0);
+}
+
+const char *sf_cpu_dispatch_name(void) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("x86-64-v4")) return "x86-64-v4 (AVX-512)";
+    if (__builtin_cpu_supports("x86-64-v3")) return "x86-64-v3 (AVX2)";
+    return "baseline";
+}

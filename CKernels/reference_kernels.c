@@ -1,0 +1,18 @@
+/* Reference kernels, instantiated for float and double from reference_kernels.inc. */
+#include "sparse_factor_kernels.h"
+#include "kernel_common.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define REAL float
+#define SFX f32
+#include "reference_kernels.inc"
+#undef REAL
+#undef SFX
+
+#define REAL double
+#define SFX f64
+#include "reference_kernels.inc"
+#undef REAL
+#undef SFX
