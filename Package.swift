@@ -34,6 +34,6 @@ let package = Package(
         .executableTarget(name: "KernelBench", dependencies: ["CKernels"], path: "Benchmarks/KernelBench"),
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
         .testTarget(name: "SparseFactorTests", dependencies: ["SparseFactor"]),
-        .testTarget(name: "SparseFactorCLITests", dependencies: ["SparseFactorCLI"]),
+        .testTarget(name: "SparseFactorCLITests", dependencies: ["SparseFactor"]),
     ]
 )
