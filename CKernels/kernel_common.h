@@ -18,9 +18,15 @@
 
 /* Channels handled per register tile; 64 floats are 4 AVX-512 registers. */
 #define SF_TILE 64
-/* Partial sums in a dot product: fixed lanes keep the summation order independent of
- * the vector width, and let the compiler vectorize without reassociating. */
-#define SF_DOT_LANES 16
+
+/* l / k for 0 <= l < 2^52 without an integer division in the inner loop: the quotient
+ * through double is off by at most one, and the two checks correct it exactly. */
+static inline __attribute__((always_inline)) int64_t sf_div_small(int64_t l, int64_t k, double inv_k) {
+    int64_t q = (int64_t)((double)l * inv_k);
+    if (q * k > l) q--;
+    else if ((q + 1) * k <= l) q++;
+    return q;
+}
 
 static inline int sf_sizes_ok(int64_t B, int64_t N, int64_t K, int64_t C) {
     return B > 0 && N > 0 && K > 0 && C > 0;

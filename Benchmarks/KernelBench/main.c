@@ -1,1 +1,148 @@
-int main(void){return 0;}
+/*
+ * C-level microbenchmark of the raw kernels: no Swift in the loop.
+ *
+ *   sparsefactor-kernel-bench [--n N] [--channels C] [--batch B] [--threads T]
+ *                             [--kernel forward|transpose|backward|chain-forward|chain-backward|all]
+ *                             [--dtype f32|f64] [--repeats R]
+ *
+ * Prints, per kernel, the median time of one call and its GFLOP/s and GB/s (bytes = the
+ * dense blocks read and written once plus the sparse values and indices).
+ */
+#include "sparse_factor_kernels.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct {
+    int64_t n, k, c, b, m;
+    int64_t *cols, *tptr, *tlink;
+} pattern;
+
+/* The Chord pattern: row i links to i and (i + 2^k) mod N, duplicates merged. */
+static pattern chord(int64_t n, int64_t c, int64_t b) {
+    pattern p = {n, 0, c, b, 0, NULL, NULL, NULL};
+    int64_t offsets[64], count = 0;
+    offsets[count++] = 0;
+    for (int64_t step = 1; step < n; step *= 2, p.m++) {
+        int64_t o = step % n, dup = 0;
+        for (int64_t q = 0; q < count; q++) dup |= offsets[q] == o;
+        if (!dup) offsets[count++] = o;
+    }
+    p.k = count;
+    p.cols = malloc(sizeof(int64_t) * n * count);
+    p.tptr = calloc(n + 1, sizeof(int64_t));
+    p.tlink = malloc(sizeof(int64_t) * n * count);
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t q = 0; q < count; q++) {
+            p.cols[i * count + q] = (i + offsets[q]) % n;
+            p.tptr[p.cols[i * count + q] + 1]++;
+        }
+    for (int64_t j = 0; j < n; j++) p.tptr[j + 1] += p.tptr[j];
+    int64_t *fill = malloc(sizeof(int64_t) * n);
+    memcpy(fill, p.tptr, sizeof(int64_t) * n);
+    for (int64_t l = 0; l < n * count; l++) p.tlink[fill[p.cols[l]]++] = l;
+    free(fill);
+    return p;
+}
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct {
+    const pattern *p;
+    int f64;
+    void *y, *x, *w, *dw, *acts;
+} buffers;
+
+static int run_kernel(const char *kernel, const buffers *bf) {
+    const pattern *p = bf->p;
+    if (!bf->f64) {
+        float *y = bf->y, *x = bf->x, *w = bf->w, *dw = bf->dw, *acts = bf->acts;
+        if (!strcmp(kernel, "forward")) return sf_factor_forward_f32(y, w, x, p->cols, p->b, p->n, p->k, p->c, 0);
+        if (!strcmp(kernel, "transpose")) return sf_factor_transpose_forward_f32(y, w, x, p->tptr, p->tlink, p->b, p->n, p->k, p->c, 0);
+        if (!strcmp(kernel, "backward")) return sf_factor_backward_f32(y, dw, x, w, x, p->cols, p->tptr, p->tlink, p->b, p->n, p->k, p->c, 0);
+        if (!strcmp(kernel, "chain-forward")) return sf_chain_forward_f32(y, acts, w, x, p->cols, p->b, p->m, p->n, p->k, p->c, 0);
+        if (!strcmp(kernel, "chain-backward")) return sf_chain_backward_f32(y, dw, x, acts, w, x, p->cols, p->tptr, p->tlink, p->b, p->m, p->n, p->k, p->c, 0);
+    } else {
+        double *y = bf->y, *x = bf->x, *w = bf->w, *dw = bf->dw, *acts = bf->acts;
+        if (!strcmp(kernel, "forward")) return sf_factor_forward_f64(y, w, x, p->cols, p->b, p->n, p->k, p->c, 0);
+        if (!strcmp(kernel, "transpose")) return sf_factor_transpose_forward_f64(y, w, x, p->tptr, p->tlink, p->b, p->n, p->k, p->c, 0);
+        if (!strcmp(kernel, "backward")) return sf_factor_backward_f64(y, dw, x, w, x, p->cols, p->tptr, p->tlink, p->b, p->n, p->k, p->c, 0);
+        if (!strcmp(kernel, "chain-forward")) return sf_chain_forward_f64(y, acts, w, x, p->cols, p->b, p->m, p->n, p->k, p->c, 0);
+        if (!strcmp(kernel, "chain-backward")) return sf_chain_backward_f64(y, dw, x, acts, w, x, p->cols, p->tptr, p->tlink, p->b, p->m, p->n, p->k, p->c, 0);
+    }
+    return -1;
+}
+
+int main(int argc, char **argv) {
+    int64_t n = 16384, c = 64, b = 1, repeats = 0;
+    int threads = 0, f64 = 0;
+    const char *kernel = "all";
+    for (int a = 1; a + 1 < argc; a += 2) {
+        if (!strcmp(argv[a], "--n")) n = atoll(argv[a + 1]);
+        else if (!strcmp(argv[a], "--channels")) c = atoll(argv[a + 1]);
+        else if (!strcmp(argv[a], "--batch")) b = atoll(argv[a + 1]);
+        else if (!strcmp(argv[a], "--threads")) threads = atoi(argv[a + 1]);
+        else if (!strcmp(argv[a], "--repeats")) repeats = atoll(argv[a + 1]);
+        else if (!strcmp(argv[a], "--kernel")) kernel = argv[a + 1];
+        else if (!strcmp(argv[a], "--dtype")) f64 = !strcmp(argv[a + 1], "f64");
+        else { fprintf(stderr, "unknown option %s\n", argv[a]); return 2; }
+    }
+    if (n < 2 || c < 1 || b < 1) { fprintf(stderr, "need N >= 2, C >= 1, B >= 1\n"); return 2; }
+    sf_set_num_threads(threads);
+    pattern p = chord(n, c, b);
+    const size_t s = f64 ? sizeof(double) : sizeof(float);
+    const size_t block = (size_t)(b * n * c), values = (size_t)(p.m * n * p.k);
+    buffers bf = {&p, f64, calloc(block, s), malloc(block * s), malloc(values * s), calloc(values, s),
+                  malloc(block * s * (size_t)(p.m > 1 ? p.m - 1 : 1))};
+    if (!bf.y || !bf.x || !bf.w || !bf.dw || !bf.acts) { fprintf(stderr, "out of memory\n"); return 1; }
+    srand(1);
+    for (size_t e = 0; e < block; e++) {
+        double v = 2.0 * rand() / RAND_MAX - 1;
+        if (f64) ((double *)bf.x)[e] = v; else ((float *)bf.x)[e] = (float)v;
+    }
+    for (size_t e = 0; e < values; e++) {
+        double v = 1.0 / p.k + 0.01 * rand() / RAND_MAX;
+        if (f64) ((double *)bf.w)[e] = v; else ((float *)bf.w)[e] = (float)v;
+    }
+    const char *all[] = {"forward", "transpose", "backward", "chain-forward", "chain-backward"};
+    printf("N=%lld K=%lld C=%lld B=%lld M=%lld %s threads=%d cpu=%s\n", (long long)n, (long long)p.k, (long long)c,
+           (long long)b, (long long)p.m, f64 ? "f64" : "f32", sf_get_num_threads(), sf_cpu_dispatch_name());
+    for (int q = 0; q < 5; q++) {
+        if (strcmp(kernel, "all") && strcmp(kernel, all[q])) continue;
+        if (run_kernel(all[q], &bf) != SF_OK) { fprintf(stderr, "%s failed\n", all[q]); return 1; }
+        double t0 = now_ms();
+        run_kernel(all[q], &bf);
+        double probe = now_ms() - t0;
+        int64_t reps = repeats ? repeats : (int64_t)(300.0 / (probe > 1e-3 ? probe : 1e-3));
+        if (reps < 5) reps = 5;
+        if (reps > 2000) reps = 2000;
+        double *times = malloc(sizeof(double) * reps);
+        for (int64_t r = 0; r < reps; r++) {
+            t0 = now_ms();
+            run_kernel(all[q], &bf);
+            times[r] = now_ms() - t0;
+        }
+        qsort(times, reps, sizeof(double), cmp_double);
+        const double ms = times[reps / 2];
+        const int64_t factors = q >= 3 ? p.m : 1;
+        /* forward/transpose: 2 flops per link and channel; backward does dx and dw: twice that. */
+        const double flops = 2.0 * factors * b * n * p.k * c * ((q == 2 || q == 4) ? 2 : 1);
+        const double bytes = factors * (2.0 * block * s + (double)n * p.k * (s + 8));
+        printf("%-15s %10.3f ms  %8.2f GFLOP/s  %8.2f GB/s  (%lld reps)\n", all[q], ms, flops / (ms * 1e6),
+               bytes / (ms * 1e6), (long long)reps);
+        free(times);
+    }
+    return 0;
+}

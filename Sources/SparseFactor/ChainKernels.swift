@@ -14,6 +14,12 @@ struct ChainKernels<Scalar: KernelScalar> {
     /// y = W_1 … W_M x, with the intermediate blocks kept when `keepActivations`.
     func forward(_ x: MatrixBatch<Scalar>, keepActivations: Bool) throws -> (output: MatrixBatch<Scalar>, activations: [Scalar]) {
         var y = try MatrixBatch<Scalar>(count: x.count, rows: x.rows, columns: x.columns)
+        let acts = try forward(x, into: &y, keepActivations: keepActivations)
+        return (y, acts)
+    }
+
+    /// Writes y = W_1 … W_M x into `y` (same shape as x); returns the kept activations.
+    func forward(_ x: MatrixBatch<Scalar>, into y: inout MatrixBatch<Scalar>, keepActivations: Bool) throws -> [Scalar] {
         var acts = [Scalar](repeating: 0, count: keepActivations ? (factorCount - 1) * x.values.count : 0)
         let (n, k, m) = sizes
         let status = values.withUnsafeBufferPointer { w in
@@ -30,7 +36,7 @@ struct ChainKernels<Scalar: KernelScalar> {
             }
         }
         try checkKernel(status, "chain forward")
-        return (y, acts)
+        return acts
     }
 
     /// y = (W_1 … W_M)ᵀ x.

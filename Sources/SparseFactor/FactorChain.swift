@@ -83,6 +83,17 @@ public struct FactorChain<Scalar: KernelScalar>: Equatable, Sendable {
         return try kernels.forward(x, keepActivations: false).output
     }
 
+    /// `W_1 ⋯ W_M · x_b` written into `output`, which must have x's shape; no allocation of the
+    /// result, for loops that apply the chain many times.
+    public func apply(_ x: MatrixBatch<Scalar>, into output: inout MatrixBatch<Scalar>) throws {
+        try checkInput(x)
+        guard output.count == x.count, output.rows == x.rows, output.columns == x.columns else {
+            throw SparseFactorError.shapeMismatch(expected: "an output of shape \(x.count)×\(x.rows)×\(x.columns)",
+                                                  got: "\(output.count)×\(output.rows)×\(output.columns)")
+        }
+        _ = try kernels.forward(x, into: &output, keepActivations: false)
+    }
+
     /// `(W_1 ⋯ W_M)ᵀ · x` for an N×C block.
     public func applyTransposed(_ x: Matrix<Scalar>) throws -> Matrix<Scalar> {
         try applyTransposed(MatrixBatch(single: x))[0]

