@@ -23,10 +23,12 @@ let package = Package(
                 .linkedLibrary("omp5"),
                 .linkedLibrary("openblas"),
                 .linkedLibrary("lapacke"),
-                .linkedLibrary("png16"),
+                .linkedLibrary("m"),
             ]
         ),
-        .target(name: "SparseFactor", dependencies: ["CKernels"]),
+        .systemLibrary(name: "CLibPNG", path: "Sources/CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "SparseFactor", dependencies: ["CKernels", "CLibPNG", "CZlib"]),
         .executableTarget(
             name: "SparseFactorCLI",
             dependencies: ["SparseFactor", .product(name: "ArgumentParser", package: "swift-argument-parser")]

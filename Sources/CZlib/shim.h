@@ -1,0 +1,2 @@
+// zlib's inflate, used to read gzip-compressed input files (.gz).
+#include <zlib.h>
