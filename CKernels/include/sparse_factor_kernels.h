@@ -141,6 +141,74 @@ int sf_gemm_f32(float *c, const float *a, const float *b, int trans_a, int trans
 int sf_gemm_f64(double *c, const double *a, const double *b, int trans_a, int trans_b,
                 int64_t m, int64_t n, int64_t k, double alpha, double beta);
 
+/* ---- dense decompositions through LAPACKE (lapack.c) ---------------------------------- */
+
+/* a = u diag(s) vt, thin SVD by LAPACKE_dgesdd, row-major; a is not modified.
+ *   s: min(m,n) (decreasing)   u: m*min(m,n)   vt: min(m,n)*n   a: m*n
+ * u == vt == NULL computes the singular values only. SF_ERR_LAPACK when the SVD does not
+ * converge (then s, u, vt are unspecified). */
+int sf_svd_f64(double *s, double *u, double *vt, const double *a, int64_t m, int64_t n);
+
+/* ---- neural-network kernels (Float32, the PSF-Attn training engine) ------------------
+ * Same conventions as above. "rows" are the flattened leading dimensions of a [..., C]
+ * tensor. Every reduction has one owner per output element and a fixed order, so results
+ * are bit-identical for any thread count. */
+
+/* GELU, exact (erf) form as PyTorch's nn.GELU(): out = x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)).
+ * out: n, inp: n (out == inp allowed) */
+int sf_gelu_forward_f32(float *out, const float *inp, int64_t n);
+/* dinp += dout * (Phi(x) + x * phi(x)), x = inp.     dinp, dout, inp: n */
+int sf_gelu_backward_f32(float *dinp, const float *dout, const float *inp, int64_t n);
+
+/* LayerNorm over the last dimension: out = (x - mean) * rstd * weight + bias per row,
+ * with the biased variance and rstd = 1 / sqrt(var + eps); mean and rstd are saved for backward.
+ * out: rows*C, mean: rows, rstd: rows, inp: rows*C, weight: C, bias: C */
+int sf_layernorm_forward_f32(float *out, float *mean, float *rstd, const float *inp,
+                             const float *weight, const float *bias, int64_t rows, int64_t C, float eps);
+/* dinp += dL/dx (skipped when NULL); dweight += sum_r dout * xhat, dbias += sum_r dout
+ * (each skipped when NULL).    dinp: rows*C, dweight: C, dbias: C, dout/inp: rows*C, mean/rstd: rows */
+int sf_layernorm_backward_f32(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
+                              const float *weight, const float *mean, const float *rstd, int64_t rows, int64_t C);
+
+/* out[r, c] = inp[r, c] + bias[c] (out == inp allowed).     out, inp: rows*C, bias: C */
+int sf_bias_add_forward_f32(float *out, const float *inp, const float *bias, int64_t rows, int64_t C);
+/* dbias[c] += sum over r = 0, 1, ... of dout[r, c] (parallel over c).     dbias: C, dout: rows*C */
+int sf_bias_backward_f32(float *dbias, const float *dout, int64_t rows, int64_t C);
+
+/* out[t, :] = weight[ids[t], :]; SF_ERR_ARGUMENT (nothing written) if an id is outside [0, vocab).
+ * out: tokens*D, weight: vocab*D, ids: tokens */
+int sf_embedding_forward_f32(float *out, const float *weight, const int64_t *ids,
+                             int64_t tokens, int64_t vocab, int64_t D);
+/* dweight[v, :] += sum over t = 0, 1, ... with ids[t] == v of dout[t, :] (one owner per v).
+ * dweight: vocab*D, dout: tokens*D, ids: tokens */
+int sf_embedding_backward_f32(float *dweight, const float *dout, const int64_t *ids,
+                              int64_t tokens, int64_t vocab, int64_t D);
+
+/* Step t (1-based) of Adam (Kingma & Ba, Algorithm 1) on n parameters, in place:
+ *   g = grad (+ weight_decay * param when !decoupled: L2 penalty as in PyTorch's Adam)
+ *   m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2
+ *   param -= lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
+ *   decoupled (AdamW, Loshchilov & Hutter, Algorithm 2): also param -= lr * weight_decay * param_old.
+ * param, m, v, grad: n */
+int sf_adam_update_f32(float *param, float *m, float *v, const float *grad, int64_t n, float lr,
+                       float beta1, float beta2, float eps, float weight_decay, int decoupled, int64_t t);
+
+/* Naive single-thread references of the kernels above (test oracles; same contracts). */
+int sf_ref_gelu_forward_f32(float *out, const float *inp, int64_t n);
+int sf_ref_gelu_backward_f32(float *dinp, const float *dout, const float *inp, int64_t n);
+int sf_ref_layernorm_forward_f32(float *out, float *mean, float *rstd, const float *inp,
+                                 const float *weight, const float *bias, int64_t rows, int64_t C, float eps);
+int sf_ref_layernorm_backward_f32(float *dinp, float *dweight, float *dbias, const float *dout, const float *inp,
+                                  const float *weight, const float *mean, const float *rstd, int64_t rows, int64_t C);
+int sf_ref_bias_add_forward_f32(float *out, const float *inp, const float *bias, int64_t rows, int64_t C);
+int sf_ref_bias_backward_f32(float *dbias, const float *dout, int64_t rows, int64_t C);
+int sf_ref_embedding_forward_f32(float *out, const float *weight, const int64_t *ids,
+                                 int64_t tokens, int64_t vocab, int64_t D);
+int sf_ref_embedding_backward_f32(float *dweight, const float *dout, const int64_t *ids,
+                                  int64_t tokens, int64_t vocab, int64_t D);
+int sf_ref_adam_update_f32(float *param, float *m, float *v, const float *grad, int64_t n, float lr,
+                           float beta1, float beta2, float eps, float weight_decay, int decoupled, int64_t t);
+
 #ifdef __cplusplus
 }
 #endif

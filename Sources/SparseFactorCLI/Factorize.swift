@@ -1,0 +1,146 @@
+import ArgumentParser
+import Foundation
+import SparseFactor
+
+extension FitOptions.Optimizer: ExpressibleByArgument {}
+
+struct Factorize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Learn sparse Chord factors W1⋯WM ≈ A of a square matrix and compare them with a truncated SVD of the same budget.",
+        discussion: """
+            FILE is read by its extension (.npy, .png, .mtx, .csv, .txt/.edges, .off, .ply, optionally .gz) \
+            and turned into a square matrix by --transform (default: none, the file's own matrix). \
+            The factors minimize ½‖A − W1⋯WM‖²_F from the paper's initialization; the baseline is the truncated \
+            SVD of rank --tsvd-rank. A progress line is drawn on a terminal only. With --json the last line of \
+            standard output is one JSON object with the results.
+            """)
+
+    @Argument(help: "The matrix file.") var file: String
+    @Option(help: "Transform into a square matrix: none, image, gradient, distance, similarity, adjacency, mesh-adjacency, mesh-laplacian, covariance, kernel (parameters after a colon, e.g. kernel:max-rows=1024).")
+    var transform: String?
+    @Option(help: "The file format when the extension does not tell it (png, npy, mtx, csv, edgelist, off, ply, knuth-miles, roget).")
+    var format: String?
+    @Option(help: "The optimizer: lbfgs or adam.") var optimizer: FitOptions.Optimizer = .lbfgs
+    @Option(help: "The most iterations.") var iterations: Int = 1000
+    @Option(help: "Seed of the initial noise (the same seed gives the same factors).") var seed: UInt64 = 0
+    @Option(help: "Write the learned factors to this path (SFCHAIN1 format), replacing a file only once the new one is complete.")
+    var save: String?
+    @Option(help: "Write the matrix being factorized (after --transform) to this .npy path (float64, written atomically), for other tools to run on the same matrix.")
+    var exportMatrix: String?
+    @Option(help: "Stop after this many seconds.") var timeLimit: Double?
+    @Option(help: "Adam's learning rate (default 0.01).") var lr: Double?
+    @Option(help: "Stop when the largest gradient entry falls below this fraction of the initial one (default 1e-9).")
+    var gradientTolerance: Double?
+    @Option(help: "Stop when the loss improves by less than this fraction (default 1e-10).") var improvementTolerance: Double?
+    @Option(help: "Truncated SVD rank: paper (⌈M²/2⌉), matched (⌊non-zeros / 2N⌋, at most the factors' parameters) or a number.")
+    var tsvdRank: String = "paper"
+    @Option(help: "Threads of the kernels (default: the OpenMP default, OMP_NUM_THREADS). Results do not depend on it.")
+    var threads: Int?
+    @Flag(help: "Print one JSON object as the last line.") var json = false
+
+    func validate() throws {
+        guard iterations >= 0 else { throw ValidationError("--iterations must be at least 0, got \(iterations)") }
+        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
+        if let t = timeLimit, !(t >= 0) { throw ValidationError("--time-limit must be at least 0 seconds, got \(t)") }
+        if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number, got \(lr)") }
+        if lr != nil && optimizer != .adam { throw ValidationError("--lr applies to --optimizer adam only") }
+        _ = try parsedRank()
+    }
+
+    func run() throws {
+        try runReportingErrors {
+            let saveURL = try save.map(checkedSaveTarget)
+            let exportURL = try exportMatrix.map(checkedExportTarget)
+            let input = URL(fileURLWithPath: file)
+            let matrixTransform = try transform.map(MatrixTransform.init(name:)) ?? .identity
+            let fileFormat = try format.map(MatrixFileFormat.init(name:))
+            if let threads { Parallelism.threads = threads }
+            let a = try MatrixReader.read(url: input, format: fileFormat, transform: matrixTransform)
+            // Written before the fit, so a fit stopped early still leaves the matrix for other tools.
+            if let exportURL { try NpyWriter.write(a, to: exportURL) }
+
+            var options = FitOptions()
+            options.optimizer = optimizer
+            options.maxIterations = iterations
+            options.seed = seed
+            options.timeLimit = timeLimit
+            if let lr { options.learningRate = lr }
+            if let gradientTolerance { options.gradientTolerance = gradientTolerance }
+            if let improvementTolerance { options.relativeImprovementTolerance = improvementTolerance }
+
+            let reporter = ProgressReporter(total: iterations, label: "fit")
+            let fit = try fitFactors(a, options: options) { p in
+                reporter.update(step: p.iteration, fields: ["loss": p.loss, "rel.error": p.relativeError])
+            }
+            reporter.finish()
+
+            let n = a.rows
+            let m = fit.chain.factorCount
+            let nonzeros = fit.parameterCount
+            let rule = try parsedRank()
+            let svdStart = Date()
+            let tsvd = try truncatedSVD(a, rank: rule.rank(size: n, factorCount: m, nonzeros: nonzeros))
+            let svdSeconds = Date().timeIntervalSince(svdStart)
+            if let saveURL { try FactorFile.save(fit.chain, to: saveURL) }
+
+            if json {
+                var object: [String: Any] = [
+                    "file": file, "transform": matrixTransform.description,
+                    "n": n, "factors": m, "links": fit.chain.topology.linksPerRow, "nonzeros": nonzeros,
+                    "sf_error": fit.absoluteError, "sf_relative_error": fit.relativeError, "sf_params": nonzeros,
+                    "tsvd_rank": tsvd.rank, "tsvd_rank_rule": rule.name, "tsvd_error": tsvd.absoluteError,
+                    "tsvd_relative_error": tsvd.relativeError, "tsvd_params": tsvd.parameterCount, "tsvd_seconds": svdSeconds,
+                    "iterations": fit.iterations, "evaluations": fit.evaluations, "seconds": fit.seconds,
+                    "stop_reason": fit.stopReason.rawValue, "optimizer": fit.optimizer.rawValue, "seed": NSNumber(value: seed),
+                    "matrix_norm": fit.targetNorm, "threads": Parallelism.effectiveThreads,
+                ]
+                if let save { object["saved"] = save }
+                if let exportMatrix { object["exported_matrix"] = exportMatrix }
+                printJSONLine(object)
+            } else {
+                print("\(file) (\(matrixTransform)): N = \(n), M = \(m) factors × K = \(fit.chain.topology.linksPerRow) links, \(nonzeros) non-zeros")
+                print(String(format: "sparse factors: relative error %.6g (absolute %.6g), %d %@ iterations in %.2f s, stopped by %@",
+                             fit.relativeError, fit.absoluteError, fit.iterations, fit.optimizer.rawValue, fit.seconds, fit.stopReason.rawValue))
+                print(String(format: "truncated SVD:  relative error %.6g (absolute %.6g) at rank %d (%d parameters, rule %@)",
+                             tsvd.relativeError, tsvd.absoluteError, tsvd.rank, tsvd.parameterCount, rule.name))
+                if let save { print("saved the factors to \(save)") }
+                if let exportMatrix { print("wrote the matrix to \(exportMatrix)") }
+            }
+        }
+    }
+
+    private func parsedRank() throws -> TruncatedSVDRank {
+        switch tsvdRank.lowercased() {
+        case "paper": return .paper
+        case "matched", "match": return .matchedParameters
+        default:
+            guard let r = Int(tsvdRank), r >= 0 else {
+                throw ValidationError("--tsvd-rank must be paper, matched or a rank ≥ 0, got \"\(tsvdRank)\"")
+            }
+            return .fixed(r)
+        }
+    }
+}
+
+/// The URL of an `--export-matrix` target: a `.npy` path in an existing directory, checked before any work.
+func checkedExportTarget(_ path: String) throws -> URL {
+    guard path.lowercased().hasSuffix(".npy") else {
+        throw SparseFactorError.invalidArgument("--export-matrix writes a NumPy file: give a path ending in .npy, got \(path)")
+    }
+    return try checkedSaveTarget(path)
+}
+
+/// The URL of a `--save` target, refused before any work when its directory does not exist
+/// (so a long fit is not lost at the end).
+func checkedSaveTarget(_ path: String) throws -> URL {
+    let url = URL(fileURLWithPath: path)
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+        throw SparseFactorError.io("\(path) is a directory; give a file path to save to")
+    }
+    let directory = url.deletingLastPathComponent()
+    guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw SparseFactorError.io("cannot save to \(path): the directory \(directory.path) does not exist")
+    }
+    return url
+}
