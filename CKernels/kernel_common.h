@@ -18,6 +18,12 @@
 
 /* Channels handled per register tile; 64 floats are 4 AVX-512 registers. */
 #define SF_TILE 64
+/* From this many channels on, and while one tile of channels of all N rows fits in about
+ * half an L2 cache, the forward kernel sweeps the rows once per tile of channels. */
+#ifndef SF_BAND_MIN_CHANNELS
+#define SF_BAND_MIN_CHANNELS 256
+#endif
+#define SF_BAND_MAX_BYTES (512 * 1024)
 
 /* l / k for 0 <= l < 2^52 without an integer division in the inner loop: the quotient
  * through double is off by at most one, and the two checks correct it exactly. */
