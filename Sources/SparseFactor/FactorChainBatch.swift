@@ -31,6 +31,7 @@ public struct FactorChainBatch<Scalar: KernelScalar>: Equatable, Sendable {
                 expected: "\(expected) values (\(count) chains × \(m) factors × \(topology.size) rows × \(topology.linksPerRow) links)",
                 got: "\(values.count) values")
         }
+        guard values.allSatisfy({ $0.isFinite }) else { throw SparseFactorError.nonFinite("factor values must be finite") }
         self.topology = topology
         self.factorCount = m
         self.count = count
