@@ -20,8 +20,18 @@ public struct FactorChain<Scalar: KernelScalar>: Equatable, Sendable {
     /// M, the number of factors.
     public let factorCount: Int
     /// The non-zero values, `M · N · K` of them (see the type's documentation for the order).
-    public var values: [Scalar] {
-        didSet { precondition(values.count == oldValue.count, "FactorChain.values must keep \(oldValue.count) entries") }
+    public private(set) var values: [Scalar]
+
+    /// One value by its index in ``values`` (for finite-difference checks and hand edits);
+    /// like `Array`, an index out of range traps.
+    public subscript(valueAt index: Int) -> Scalar {
+        get { values[index] }
+        set { values[index] = newValue }
+    }
+
+    /// Replaces all values; throws unless there are exactly as many as before, all finite.
+    public mutating func setValues(_ newValues: [Scalar]) throws {
+        self = try FactorChain(topology: topology, factorCount: factorCount, values: newValues)
     }
 
     /// A chain with the given values.
@@ -135,12 +145,14 @@ public struct FactorChain<Scalar: KernelScalar>: Equatable, Sendable {
     }
 
     func checkInput(_ x: MatrixBatch<Scalar>) throws {
+        try x.checkStorage()
         guard x.rows == topology.size else {
             throw SparseFactorError.shapeMismatch(expected: "blocks of \(topology.size) rows (N)", got: "\(x.rows) rows")
         }
     }
 
     func checkGradient(_ g: MatrixBatch<Scalar>, like y: MatrixBatch<Scalar>) throws {
+        try g.checkStorage()
         guard g.count == y.count, g.rows == y.rows, g.columns == y.columns else {
             throw SparseFactorError.shapeMismatch(expected: "a gradient of shape \(y.count)×\(y.rows)×\(y.columns)",
                                                   got: "\(g.count)×\(g.rows)×\(g.columns)")

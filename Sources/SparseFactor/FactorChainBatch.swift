@@ -17,7 +17,19 @@ public struct FactorChainBatch<Scalar: KernelScalar>: Equatable, Sendable {
     /// B, the number of chains.
     public let count: Int
     /// All values, `B · M · N · K` of them.
-    public var values: [Scalar]
+    public private(set) var values: [Scalar]
+
+    /// One value by its index in ``values`` (for finite-difference checks and hand edits);
+    /// like `Array`, an index out of range traps.
+    public subscript(valueAt index: Int) -> Scalar {
+        get { values[index] }
+        set { values[index] = newValue }
+    }
+
+    /// Replaces all values; throws unless there are exactly as many as before, all finite.
+    public mutating func setValues(_ newValues: [Scalar]) throws {
+        self = try FactorChainBatch(topology: topology, factorCount: factorCount, count: count, values: newValues)
+    }
 
     /// A batch of chains with the given values.
     public init(topology: ChordTopology, factorCount: Int? = nil, count: Int, values: [Scalar]) throws {
@@ -45,6 +57,9 @@ public struct FactorChainBatch<Scalar: KernelScalar>: Equatable, Sendable {
 
     /// Item b of the batch as a standalone chain.
     public func chain(_ b: Int) throws -> FactorChain<Scalar> {
+        guard (0..<count).contains(b) else {
+            throw SparseFactorError.invalidArgument("chain index must be in 0..<\(count), got \(b)")
+        }
         let size = factorCount * topology.nonzerosPerFactor
         return try FactorChain(topology: topology, factorCount: factorCount, values: Array(values[(b * size)..<((b + 1) * size)]))
     }
@@ -70,6 +85,7 @@ public struct FactorChainBatch<Scalar: KernelScalar>: Equatable, Sendable {
 
     /// Gradients given `dL/dY`: `dL/dX` and `dL/dvalues` per item (the values' layout).
     public func backward(_ tape: ChainTape<Scalar>, outputGradient: MatrixBatch<Scalar>) throws -> ChainGradients<Scalar> {
+        try outputGradient.checkStorage()
         guard outputGradient.count == tape.output.count, outputGradient.rows == tape.output.rows,
               outputGradient.columns == tape.output.columns else {
             throw SparseFactorError.shapeMismatch(
@@ -82,6 +98,7 @@ public struct FactorChainBatch<Scalar: KernelScalar>: Equatable, Sendable {
     }
 
     private func checkInput(_ x: MatrixBatch<Scalar>) throws {
+        try x.checkStorage()
         guard x.count == count, x.rows == topology.size else {
             throw SparseFactorError.shapeMismatch(expected: "a batch of \(count) blocks of \(topology.size) rows",
                                                   got: "\(x.count) blocks of \(x.rows) rows")

@@ -51,8 +51,18 @@ public struct Matrix<Scalar: KernelScalar>: Equatable, Sendable {
     /// Whether every entry is finite.
     public var isFinite: Bool { values.allSatisfy { $0.isFinite } }
 
+    /// Throws if `values` was reassigned with the wrong number of entries (it is a public `var`),
+    /// so no kernel ever reads past the end of the storage.
+    func checkStorage() throws {
+        guard values.count == rows * columns else {
+            throw SparseFactorError.shapeMismatch(expected: "\(rows * columns) values for \(rows)×\(columns)", got: "\(values.count) values")
+        }
+    }
+
     /// The matrix product `self · other` through BLAS.
     public func multiplied(by other: Matrix) throws -> Matrix {
+        try checkStorage()
+        try other.checkStorage()
         guard columns == other.rows else {
             throw SparseFactorError.shapeMismatch(expected: "a matrix with \(columns) rows", got: "\(other.rows)×\(other.columns)")
         }
@@ -111,6 +121,14 @@ public struct MatrixBatch<Scalar: KernelScalar>: Equatable, Sendable {
     public init(count: Int, rows: Int, columns: Int, repeating value: Scalar = 0) throws {
         try self.init(count: count, rows: rows, columns: columns,
                       values: [Scalar](repeating: value, count: max(count, 0) * max(rows, 0) * max(columns, 0)))
+    }
+
+    /// Throws if `values` was reassigned with the wrong number of entries.
+    func checkStorage() throws {
+        guard values.count == count * rows * columns else {
+            throw SparseFactorError.shapeMismatch(expected: "\(count * rows * columns) values for \(count)×\(rows)×\(columns)",
+                                                  got: "\(values.count) values")
+        }
     }
 
     /// The batch item `index` as a matrix (a copy).

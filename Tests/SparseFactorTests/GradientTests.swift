@@ -64,8 +64,8 @@ import Testing
             // Shared values: the gradient sums both batch items' contributions.
             for j in sample(chain.values.count, 40, seed: UInt64(m + 100)) {
                 var cp = chain, cm = chain
-                cp.values[j] += step
-                cm.values[j] -= step
+                cp[valueAt: j] += step
+                cm[valueAt: j] -= step
                 check.compare(grads.values[j], plus: loss(try cp.apply(x), g), minus: loss(try cm.apply(x), g), "dL/dvalues[\(j)]")
             }
             check.report(label)
@@ -96,8 +96,8 @@ import Testing
             // Per-item values: sampled across all items, so each item's block of the gradient is checked.
             for j in sample(chains.values.count, 60, seed: UInt64(m + 100)) {
                 var cp = chains, cm = chains
-                cp.values[j] += step
-                cm.values[j] -= step
+                cp[valueAt: j] += step
+                cm[valueAt: j] -= step
                 check.compare(grads.values[j], plus: loss(try cp(x), g), minus: loss(try cm(x), g), "dL/dvalues[\(j)]")
             }
             check.report(label)
