@@ -3,8 +3,9 @@
  *
  *   sparsefactor-kernel-bench [--n N] [--channels C] [--batch B] [--threads T]
  *                             [--kernel forward|transpose|backward|chain-forward|chain-backward|all]
- *                             [--dtype f32|f64] [--repeats R]
+ *                             [--dtype f32|f64] [--repeats R] [--per-item 0|1]
  *
+ * With --per-item 1 every batch item has its own factor values (the parametric model's case).
  * Prints, per kernel, the median time of one call and its GFLOP/s and GB/s (bytes = the
  * dense blocks read and written once plus the sparse values and indices).
  */
@@ -17,13 +18,13 @@
 #include <time.h>
 
 typedef struct {
-    int64_t n, k, c, b, m;
+    int64_t n, k, c, b, m, wstride;
     int64_t *cols, *tptr, *tlink;
 } pattern;
 
 /* The Chord pattern: row i links to i and (i + 2^k) mod N, duplicates merged. */
 static pattern chord(int64_t n, int64_t c, int64_t b) {
-    pattern p = {n, 0, c, b, 0, NULL, NULL, NULL};
+    pattern p = {n, 0, c, b, 0, 0, NULL, NULL, NULL};
     int64_t offsets[64], count = 0;
     offsets[count++] = 0;
     for (int64_t step = 1; step < n; step *= 2, p.m++) {
@@ -69,25 +70,25 @@ static int run_kernel(const char *kernel, const buffers *bf) {
     const pattern *p = bf->p;
     if (!bf->f64) {
         float *y = bf->y, *x = bf->x, *w = bf->w, *dw = bf->dw, *acts = bf->acts;
-        if (!strcmp(kernel, "forward")) return sf_factor_forward_f32(y, w, x, p->cols, p->b, p->n, p->k, p->c, 0);
-        if (!strcmp(kernel, "transpose")) return sf_factor_transpose_forward_f32(y, w, x, p->tptr, p->tlink, p->b, p->n, p->k, p->c, 0);
-        if (!strcmp(kernel, "backward")) return sf_factor_backward_f32(y, dw, x, w, x, p->cols, p->tptr, p->tlink, p->b, p->n, p->k, p->c, 0);
-        if (!strcmp(kernel, "chain-forward")) return sf_chain_forward_f32(y, acts, w, x, p->cols, p->b, p->m, p->n, p->k, p->c, 0);
-        if (!strcmp(kernel, "chain-backward")) return sf_chain_backward_f32(y, dw, x, acts, w, x, p->cols, p->tptr, p->tlink, p->b, p->m, p->n, p->k, p->c, 0);
+        if (!strcmp(kernel, "forward")) return sf_factor_forward_f32(y, w, x, p->cols, p->b, p->n, p->k, p->c, p->wstride);
+        if (!strcmp(kernel, "transpose")) return sf_factor_transpose_forward_f32(y, w, x, p->tptr, p->tlink, p->b, p->n, p->k, p->c, p->wstride);
+        if (!strcmp(kernel, "backward")) return sf_factor_backward_f32(y, dw, x, w, x, p->cols, p->tptr, p->tlink, p->b, p->n, p->k, p->c, p->wstride);
+        if (!strcmp(kernel, "chain-forward")) return sf_chain_forward_f32(y, acts, w, x, p->cols, p->b, p->m, p->n, p->k, p->c, p->wstride);
+        if (!strcmp(kernel, "chain-backward")) return sf_chain_backward_f32(y, dw, x, acts, w, x, p->cols, p->tptr, p->tlink, p->b, p->m, p->n, p->k, p->c, p->wstride);
     } else {
         double *y = bf->y, *x = bf->x, *w = bf->w, *dw = bf->dw, *acts = bf->acts;
-        if (!strcmp(kernel, "forward")) return sf_factor_forward_f64(y, w, x, p->cols, p->b, p->n, p->k, p->c, 0);
-        if (!strcmp(kernel, "transpose")) return sf_factor_transpose_forward_f64(y, w, x, p->tptr, p->tlink, p->b, p->n, p->k, p->c, 0);
-        if (!strcmp(kernel, "backward")) return sf_factor_backward_f64(y, dw, x, w, x, p->cols, p->tptr, p->tlink, p->b, p->n, p->k, p->c, 0);
-        if (!strcmp(kernel, "chain-forward")) return sf_chain_forward_f64(y, acts, w, x, p->cols, p->b, p->m, p->n, p->k, p->c, 0);
-        if (!strcmp(kernel, "chain-backward")) return sf_chain_backward_f64(y, dw, x, acts, w, x, p->cols, p->tptr, p->tlink, p->b, p->m, p->n, p->k, p->c, 0);
+        if (!strcmp(kernel, "forward")) return sf_factor_forward_f64(y, w, x, p->cols, p->b, p->n, p->k, p->c, p->wstride);
+        if (!strcmp(kernel, "transpose")) return sf_factor_transpose_forward_f64(y, w, x, p->tptr, p->tlink, p->b, p->n, p->k, p->c, p->wstride);
+        if (!strcmp(kernel, "backward")) return sf_factor_backward_f64(y, dw, x, w, x, p->cols, p->tptr, p->tlink, p->b, p->n, p->k, p->c, p->wstride);
+        if (!strcmp(kernel, "chain-forward")) return sf_chain_forward_f64(y, acts, w, x, p->cols, p->b, p->m, p->n, p->k, p->c, p->wstride);
+        if (!strcmp(kernel, "chain-backward")) return sf_chain_backward_f64(y, dw, x, acts, w, x, p->cols, p->tptr, p->tlink, p->b, p->m, p->n, p->k, p->c, p->wstride);
     }
     return -1;
 }
 
 int main(int argc, char **argv) {
     int64_t n = 16384, c = 64, b = 1, repeats = 0;
-    int threads = 0, f64 = 0;
+    int threads = 0, f64 = 0, per_item = 0;
     const char *kernel = "all";
     for (int a = 1; a + 1 < argc; a += 2) {
         if (!strcmp(argv[a], "--n")) n = atoll(argv[a + 1]);
@@ -97,13 +98,16 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[a], "--repeats")) repeats = atoll(argv[a + 1]);
         else if (!strcmp(argv[a], "--kernel")) kernel = argv[a + 1];
         else if (!strcmp(argv[a], "--dtype")) f64 = !strcmp(argv[a + 1], "f64");
+        else if (!strcmp(argv[a], "--per-item")) per_item = atoi(argv[a + 1]);
         else { fprintf(stderr, "unknown option %s\n", argv[a]); return 2; }
     }
     if (n < 2 || c < 1 || b < 1) { fprintf(stderr, "need N >= 2, C >= 1, B >= 1\n"); return 2; }
     sf_set_num_threads(threads);
     pattern p = chord(n, c, b);
     const size_t s = f64 ? sizeof(double) : sizeof(float);
-    const size_t block = (size_t)(b * n * c), values = (size_t)(p.m * n * p.k);
+    const size_t block = (size_t)(b * n * c), values = (size_t)(p.m * n * p.k * (per_item ? b : 1));
+    /* Single-factor kernels take factor 1 of each item: the item stride is the whole chain. */
+    p.wstride = per_item ? p.m * n * p.k : 0;
     buffers bf = {&p, f64, calloc(block, s), malloc(block * s), malloc(values * s), calloc(values, s),
                   malloc(block * s * (size_t)(p.m > 1 ? p.m - 1 : 1))};
     if (!bf.y || !bf.x || !bf.w || !bf.dw || !bf.acts) { fprintf(stderr, "out of memory\n"); return 1; }
