@@ -7,7 +7,7 @@ struct SparseFactorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sparsefactor",
         abstract: "Sparse factorization of square matrices with Chord-pattern factors.",
-        subcommands: [Demo.self, Bench.self])
+        subcommands: [Demo.self, Bench.self, Train.self, Factorize.self, Apply.self])
 }
 
 /// Prints one JSON object on a line of its own (the last line of a command run with --json).
