@@ -10,7 +10,9 @@
 /* Runtime CPU dispatch: the compiler emits one copy of the function per target and an
  * ifunc resolver picks one at load time. SwiftPM builds C at -O2 without -march, so this
  * is how the AVX-512 and AVX2 (+FMA) code paths reach users. */
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#if defined(SF_VECTOR_CLONES)
+/* given on the command line (kernel experiments) */
+#elif defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #define SF_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define SF_VECTOR_CLONES
