@@ -41,13 +41,19 @@ public protocol Optimizer: AnyObject {
 /// // forward, loss, backward …
 /// try optimizer.step()
 /// ```
-public final class Adam: Optimizer {
+public class Adam: Optimizer {
     private let core: AdamCore
 
-    public init(parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
-                epsilon: Float = 1e-8, weightDecay: Float = 0) throws {
+    public convenience init(parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                            epsilon: Float = 1e-8, weightDecay: Float = 0) throws {
+        try self.init(parameters: parameters, learningRate: learningRate, beta1: beta1, beta2: beta2,
+                      epsilon: epsilon, weightDecay: weightDecay, decoupled: false, name: "Adam")
+    }
+
+    init(parameters: [Parameter], learningRate: Float, beta1: Float, beta2: Float, epsilon: Float,
+         weightDecay: Float, decoupled: Bool, name: String) throws {
         core = try AdamCore(parameters: parameters, learningRate: learningRate, beta1: beta1, beta2: beta2,
-                            epsilon: epsilon, weightDecay: weightDecay, decoupled: false, name: "Adam")
+                            epsilon: epsilon, weightDecay: weightDecay, decoupled: decoupled, name: name)
     }
 
     public var parameters: [Parameter] { core.parameters }
@@ -72,28 +78,12 @@ public final class Adam: Optimizer {
 /// ```swift
 /// let optimizer = try AdamW(parameters: model.parameters, learningRate: 1e-3, weightDecay: 0.01)
 /// ```
-public final class AdamW: Optimizer {
-    private let core: AdamCore
-
-    public init(parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
-                epsilon: Float = 1e-8, weightDecay: Float = 0.01) throws {
-        core = try AdamCore(parameters: parameters, learningRate: learningRate, beta1: beta1, beta2: beta2,
-                            epsilon: epsilon, weightDecay: weightDecay, decoupled: true, name: "AdamW")
+public final class AdamW: Adam {
+    public convenience init(parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                            epsilon: Float = 1e-8, weightDecay: Float = 0.01) throws {
+        try self.init(parameters: parameters, learningRate: learningRate, beta1: beta1, beta2: beta2,
+                      epsilon: epsilon, weightDecay: weightDecay, decoupled: true, name: "AdamW")
     }
-
-    public var parameters: [Parameter] { core.parameters }
-    public var learningRate: Float {
-        get { core.learningRate }
-        set { core.learningRate = newValue }
-    }
-    public var beta1: Float { core.beta1 }
-    public var beta2: Float { core.beta2 }
-    public var epsilon: Float { core.epsilon }
-    public var weightDecay: Float { core.weightDecay }
-    public var state: OptimizerState { core.state }
-    public func restore(_ state: OptimizerState) throws { try core.restore(state) }
-    public func step() throws { try core.step() }
-    public func zeroGradients() { core.zeroGradients() }
 }
 
 /// The shared implementation of Adam and AdamW; the update itself is `sf_adam_update_f32`.
