@@ -1,5 +1,11 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
+
+// SwiftPM names a path dependency after its folder, which depends on where the repository
+// was cloned: read it off this file's location (Benchmarks/SwiftBenchmarks/Package.swift).
+let libraryPackage = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
 
 // Swift-level benchmarks of SparseFactor with ordo-one/benchmark. A separate package so the
 // library's users never resolve the benchmark harness. Run from this folder:
@@ -15,7 +21,7 @@ let package = Package(
             name: "ChainBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "SparseFactor", package: "SparseFactor"),
+                .product(name: "SparseFactor", package: libraryPackage),
             ],
             path: "Benchmarks/ChainBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
