@@ -108,22 +108,21 @@ public struct PSFAttnConfiguration: Codable, Equatable, Sendable {
 
     /// The fields in which `other` differs from this configuration, as "name: this vs other" lines.
     public func differences(from other: PSFAttnConfiguration) -> [String] {
-        var out: [String] = []
-        func check<T: Equatable>(_ name: String, _ a: T, _ b: T) { if a != b { out.append("\(name): \(a) vs \(b)") } }
-        check("input", describe(input), describe(other.input))
-        check("length", length, other.length)
-        check("embedding", embedding, other.embedding)
-        check("factor MLP", factorMLP, other.factorMLP)
-        check("value MLP", valueMLP, other.valueMLP)
-        check("channels", channels, other.channels)
-        check("factors", factorCount, other.factorCount)
-        check("residuals", residuals, other.residuals)
-        check("positional embedding", positionalEmbedding, other.positionalEmbedding)
-        check("pooling", pooling.rawValue, other.pooling.rawValue)
-        check("head", describe(head), describe(other.head))
-        check("layers", layers, other.layers)
-        check("outputs", outputs, other.outputs)
-        return out
+        var list = DifferenceList()
+        list.check("input", describe(input), describe(other.input))
+        list.check("length", length, other.length)
+        list.check("embedding", embedding, other.embedding)
+        list.check("factor MLP", factorMLP, other.factorMLP)
+        list.check("value MLP", valueMLP, other.valueMLP)
+        list.check("channels", channels, other.channels)
+        list.check("factors", factorCount, other.factorCount)
+        list.check("residuals", residuals, other.residuals)
+        list.check("positional embedding", positionalEmbedding, other.positionalEmbedding)
+        list.check("pooling", pooling.rawValue, other.pooling.rawValue)
+        list.check("head", describe(head), describe(other.head))
+        list.check("layers", layers, other.layers)
+        list.check("outputs", outputs, other.outputs)
+        return list.lines
     }
 
     private func describe(_ input: Input) -> String {

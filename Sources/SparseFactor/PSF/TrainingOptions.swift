@@ -69,18 +69,17 @@ public struct TrainingOptions: Equatable, Sendable {
     /// The settings a resumed run must share with the checkpoint to continue the same run
     /// ("name: checkpoint vs now" lines). Epochs, early stopping and the target may change.
     func resumeDifferences(from other: TrainingOptions) -> [String] {
-        var out: [String] = []
-        func check<T: Equatable>(_ name: String, _ a: T, _ b: T) { if a != b { out.append("\(name): \(a) vs \(b)") } }
-        check("task", task.rawValue, other.task.rawValue)
-        check("length", length, other.length)
-        check("train size", trainSize, other.trainSize)
-        check("validation size", validationSize, other.validationSize)
-        check("test size", testSize, other.testSize)
-        check("batch", batchSize, other.batchSize)
-        check("learning rate", learningRate, other.learningRate)
-        check("seed", seed, other.seed)
-        check("gradient clipping", gradientClipNorm.map { "\($0)" } ?? "off", other.gradientClipNorm.map { "\($0)" } ?? "off")
-        return out
+        var list = DifferenceList()
+        list.check("task", task.rawValue, other.task.rawValue)
+        list.check("length", length, other.length)
+        list.check("train size", trainSize, other.trainSize)
+        list.check("validation size", validationSize, other.validationSize)
+        list.check("test size", testSize, other.testSize)
+        list.check("batch", batchSize, other.batchSize)
+        list.check("learning rate", learningRate, other.learningRate)
+        list.check("seed", seed, other.seed)
+        list.check("gradient clipping", gradientClipNorm.map { "\($0)" } ?? "off", other.gradientClipNorm.map { "\($0)" } ?? "off")
+        return list.lines
     }
 }
 
