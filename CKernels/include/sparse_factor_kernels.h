@@ -135,7 +135,9 @@ int sf_ref_chain_backward_f64(double *dx, double *dw, const double *dy, const do
 /* ---- dense algebra through BLAS ------------------------------------------------------ */
 
 /* c = alpha * op(a) op(b) + beta * c, row-major, op = transpose when trans_* != 0.
- * op(a): m*k, op(b): k*n, c: m*n. A thin wrapper over cblas_?gemm. */
+ * op(a): m*k, op(b): k*n, c: m*n. Over cblas_?gemm: the output is cut into fixed blocks run on our
+ * threads, bit-identical for any thread count; the first call makes OpenBLAS single-threaded
+ * (process-wide, LAPACK included) so its pool does not compete with ours (dense.c). */
 int sf_gemm_f32(float *c, const float *a, const float *b, int trans_a, int trans_b,
                 int64_t m, int64_t n, int64_t k, float alpha, float beta);
 int sf_gemm_f64(double *c, const double *a, const double *b, int trans_a, int trans_b,
