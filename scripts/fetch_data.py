@@ -46,6 +46,23 @@ MANIFEST_COLUMNS = ["path", "category", "source", "transform", "n", "notes"]
 CATEGORY_ORDER = ["image", "gradient-image", "dense-graph", "network", "mesh", "covariance"]
 
 
+# The manifest's `transform` column holds the CLI's own names (`sparsefactor factorize --transform`,
+# docs/input-formats.md). Older manifests used other names; their rows are renamed on the next run
+# without fetching anything again.
+RENAMED_TRANSFORMS = {"network": "adjacency", "gaussian-kernel": "kernel"}
+KERNEL_NOTE = ("Gaussian kernel between rows (transform kernel: raw columns, "
+               "bandwidth = median pairwise distance)")
+OLD_KERNEL_NOTE = "Gaussian kernel between rows (suggested: z-score columns, sigma = median pairwise distance)"
+
+
+def upgrade_row(r):
+    """A row of an older manifest with today's transform names and notes."""
+    r = dict(r)
+    r["transform"] = RENAMED_TRANSFORMS.get(r["transform"], r["transform"])
+    r["notes"] = r["notes"].replace(OLD_KERNEL_NOTE, KERNEL_NOTE)
+    return r
+
+
 class FetchError(Exception):
     pass
 
@@ -616,7 +633,7 @@ class NetworkxExamples(Source):
             raise FetchError("roget: node ids are not 1..N with N appearing in an edge")
         text = "".join(f"{a} {b}\n" for a, b in sorted(edges))
         atomic_write_text(os.path.join(out, "network/roget.edges"), text)
-        rows.append(row("network/roget.edges", "network", source, "network", n,
+        rows.append(row("network/roget.edges", "network", source, "adjacency", n,
                         f"directed, unweighted, {len(edges)} edges, 0-based ids (Roget id - 1); "
                         "12 isolated categories"))
         undirected = {(min(a, b), max(a, b)) for a, b in edges}
@@ -644,7 +661,7 @@ class NetworkxExamples(Source):
                     worm_edges.add((min(a, b), max(a, b)))
         text = "".join(f"{a} {b}\n" for a, b in sorted(worm_edges))
         atomic_write_text(os.path.join(out, "network/wormnet.edges"), text)
-        rows.append(row("network/wormnet.edges", "network", source, "network", len(names),
+        rows.append(row("network/wormnet.edges", "network", source, "adjacency", len(names),
                         f"undirected (each edge once: symmetrize), unweighted, {len(worm_edges)} edges; "
                         "0-based ids in order of first appearance; N > 2048"))
         return rows
@@ -809,9 +826,8 @@ class SklearnTables(Source):
             if name == "digits":
                 rows.append(row(path, "covariance", source, "covariance", cols,
                                 f"{what}; covariance of the 64 pixel features"))
-            rows.append(row(path, "covariance", source, "gaussian-kernel", len(table),
-                            f"{what}; Gaussian kernel between rows (suggested: z-score columns, "
-                            "sigma = median pairwise distance)"))
+            rows.append(row(path, "covariance", source, "kernel", len(table),
+                            f"{what}; {KERNEL_NOTE}"))
         return rows
 
 
@@ -860,7 +876,7 @@ def main(argv):
     downloads = Downloads(tmp)
     try:
         for src in SOURCES:
-            previous = [r for r in old_rows if r["path"] in src.paths]
+            previous = [upgrade_row(r) for r in old_rows if r["path"] in src.paths]
             listed = {r["path"] for r in previous}
             # files under source/ are decompressed originals kept for reference, not matrices
             listable = {p for p in src.paths if not p.startswith("source/")}
