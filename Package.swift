@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// No unsafeFlags anywhere: a package that depends on SparseFactor by version must build.
+// No unsafe build flags anywhere: a package that depends on SparseFactor by version must build.
 // OpenMP comes from libomp (Debian libomp-dev, linked as omp5) through its GOMP_parallel
 // entry point, so the C kernels need no -fopenmp.
 let package = Package(
