@@ -28,30 +28,28 @@ public struct KernelTable<Scalar>: Sendable {
 
 extension Float: KernelScalar {
     public static var dtypeName: String { "float32" }
-    public static var kernels: KernelTable<Float> {
-        KernelTable(
-            factorForward: { sf_factor_forward_f32($0, $1, $2, $3, $4, $5, $6, $7, $8) },
-            factorTransposeForward: { sf_factor_transpose_forward_f32($0, $1, $2, $3, $4, $5, $6, $7, $8, $9) },
-            factorBackward: { sf_factor_backward_f32($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) },
-            chainForward: { sf_chain_forward_f32($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) },
-            chainTransposeForward: { sf_chain_transpose_forward_f32($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) },
-            chainBackward: { sf_chain_backward_f32($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) },
-            gemm: { sf_gemm_f32($0, $1, $2, $3, $4, $5, $6, $7, $8, $9) }
-        )
-    }
+    /// Built once: the table is looked up on every kernel call.
+    public static let kernels = KernelTable<Float>(
+        factorForward: { sf_factor_forward_f32($0, $1, $2, $3, $4, $5, $6, $7, $8) },
+        factorTransposeForward: { sf_factor_transpose_forward_f32($0, $1, $2, $3, $4, $5, $6, $7, $8, $9) },
+        factorBackward: { sf_factor_backward_f32($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) },
+        chainForward: { sf_chain_forward_f32($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) },
+        chainTransposeForward: { sf_chain_transpose_forward_f32($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) },
+        chainBackward: { sf_chain_backward_f32($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) },
+        gemm: { sf_gemm_f32($0, $1, $2, $3, $4, $5, $6, $7, $8, $9) }
+    )
 }
 
 extension Double: KernelScalar {
     public static var dtypeName: String { "float64" }
-    public static var kernels: KernelTable<Double> {
-        KernelTable(
-            factorForward: { sf_factor_forward_f64($0, $1, $2, $3, $4, $5, $6, $7, $8) },
-            factorTransposeForward: { sf_factor_transpose_forward_f64($0, $1, $2, $3, $4, $5, $6, $7, $8, $9) },
-            factorBackward: { sf_factor_backward_f64($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) },
-            chainForward: { sf_chain_forward_f64($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) },
-            chainTransposeForward: { sf_chain_transpose_forward_f64($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) },
-            chainBackward: { sf_chain_backward_f64($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) },
-            gemm: { sf_gemm_f64($0, $1, $2, $3, $4, $5, $6, $7, $8, $9) }
-        )
-    }
+    /// Built once: the table is looked up on every kernel call.
+    public static let kernels = KernelTable<Double>(
+        factorForward: { sf_factor_forward_f64($0, $1, $2, $3, $4, $5, $6, $7, $8) },
+        factorTransposeForward: { sf_factor_transpose_forward_f64($0, $1, $2, $3, $4, $5, $6, $7, $8, $9) },
+        factorBackward: { sf_factor_backward_f64($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) },
+        chainForward: { sf_chain_forward_f64($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) },
+        chainTransposeForward: { sf_chain_transpose_forward_f64($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) },
+        chainBackward: { sf_chain_backward_f64($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) },
+        gemm: { sf_gemm_f64($0, $1, $2, $3, $4, $5, $6, $7, $8, $9) }
+    )
 }
