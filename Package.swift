@@ -18,7 +18,7 @@ let package = Package(
         .target(
             name: "CKernels",
             path: "CKernels",
-            exclude: ["factor_kernels.inc", "reference_kernels.inc"],
+            exclude: ["factor_kernels.inc", "objective_kernels.inc", "reference_kernels.inc"],
             linkerSettings: [
                 .linkedLibrary("omp5"),
                 .linkedLibrary("openblas"),

@@ -133,3 +133,78 @@ int sf_ref_adam_update_f32(float *param, float *m, float *v, const float *grad, 
     }
     return SF_OK;
 }
+
+/* The folded MLP of one row (b, i) in double, its features zr[f * stride]:
+ * pre[j], hid[j] = GELU(pre[j]), gp[j] = GELU'(pre[j]); c's column at cj[j * cstride]. */
+static void ref_folded_hidden(double *pre, double *hid, double *gp, const float *zr, int64_t stride, const float *a,
+                              const float *cj, int64_t cstride, int64_t F, int64_t H) {
+    const double inv_sqrt_2pi = 0.39894228040143267794;
+    for (int64_t j = 0; j < H; j++) {
+        double s = cj[j * cstride];
+        for (int64_t f = 0; f < F; f++) s += (double)a[j * F + f] * zr[f * stride];
+        pre[j] = s;
+        const double cdf = 0.5 * (1.0 + erf(s / sqrt(2.0)));
+        hid[j] = s * cdf;
+        gp[j] = cdf + s * inv_sqrt_2pi * exp(-0.5 * s * s);
+    }
+}
+
+static int ref_folded_sizes_ok(int64_t B, int64_t N, int64_t P, int64_t F, int64_t H, int64_t O, int64_t ld) {
+    return B > 0 && N > 0 && F > 0 && H > 0 && O > 0 && (P == 1 || P == N) && ld >= N;
+}
+
+/* out: B*O*ld, z: B*F*ld (channel-major), a: H*F, ct: H*ld (P == N) or H, w2: O*H, b2: O */
+int sf_ref_folded_mlp_forward_f32(float *out, const float *z, const float *a, const float *ct, const float *w2,
+                                  const float *b2, int64_t B, int64_t N, int64_t P, int64_t F, int64_t H, int64_t O,
+                                  int64_t ld) {
+    if (!out || !z || !a || !ct || !w2 || !b2 || !ref_folded_sizes_ok(B, N, P, F, H, O, ld)) return SF_ERR_ARGUMENT;
+    double pre[H], hid[H], gp[H];
+    const int64_t cstride = P == 1 ? 1 : ld;
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t i = 0; i < N; i++) {
+            ref_folded_hidden(pre, hid, gp, z + b * F * ld + i, ld, a, ct + (P == 1 ? 0 : i), cstride, F, H);
+            for (int64_t k = 0; k < O; k++) {
+                double s = b2[k];
+                for (int64_t j = 0; j < H; j++) s += (double)w2[k * H + j] * hid[j];
+                out[(b * O + k) * ld + i] = (float)s;
+            }
+        }
+    return SF_OK;
+}
+
+/* dz: B*F*ld (or NULL), da: H*F, dct: like ct, dw2: O*H, db2: O, dout: B*O*ld; accumulates like the fast kernel */
+int sf_ref_folded_mlp_backward_f32(float *dz, float *da, float *dct, float *dw2, float *db2, const float *dout,
+                                   const float *z, const float *a, const float *ct, const float *w2, int64_t B, int64_t N,
+                                   int64_t P, int64_t F, int64_t H, int64_t O, int64_t ld) {
+    if (!da || !dct || !dw2 || !db2 || !dout || !z || !a || !ct || !w2 || !ref_folded_sizes_ok(B, N, P, F, H, O, ld))
+        return SF_ERR_ARGUMENT;
+    double pre[H], hid[H], gp[H], dpre[H];
+    const int64_t cstride = P == 1 ? 1 : ld;
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t i = 0; i < N; i++) {
+            const int64_t p = P == 1 ? 0 : i;
+            const float *zr = z + b * F * ld + i;
+            ref_folded_hidden(pre, hid, gp, zr, ld, a, ct + p, cstride, F, H);
+            const float *dr = dout + b * O * ld + i;    /* dr[k * ld] = dL/dout[b, k, i] */
+            for (int64_t j = 0; j < H; j++) {
+                double s = 0;
+                for (int64_t k = 0; k < O; k++) s += (double)w2[k * H + j] * dr[k * ld];
+                dpre[j] = s * gp[j];
+            }
+            for (int64_t k = 0; k < O; k++) {
+                for (int64_t j = 0; j < H; j++) dw2[k * H + j] = (float)(dw2[k * H + j] + (double)dr[k * ld] * hid[j]);
+                db2[k] += dr[k * ld];
+            }
+            for (int64_t j = 0; j < H; j++) {
+                for (int64_t f = 0; f < F; f++) da[j * F + f] = (float)(da[j * F + f] + dpre[j] * zr[f * ld]);
+                dct[j * cstride + p] = (float)(dct[j * cstride + p] + dpre[j]);
+            }
+            if (dz)
+                for (int64_t f = 0; f < F; f++) {
+                    double s = dz[(b * F + f) * ld + i];
+                    for (int64_t j = 0; j < H; j++) s += (double)a[j * F + f] * dpre[j];
+                    dz[(b * F + f) * ld + i] = (float)s;
+                }
+        }
+    return SF_OK;
+}

@@ -55,6 +55,38 @@ void sf_parallel_rows(sf_rows_fn fn, void *ctx, int64_t rows, int64_t work_per_r
     GOMP_parallel(run_share, &job, (unsigned)threads, 0);
 }
 
+typedef struct {
+    sf_item_fn fn;
+    void *ctx;
+    int64_t items;
+    int max_slots;
+    _Atomic int64_t next;
+} item_job;
+
+static void run_items(void *data) {
+    item_job *job = (item_job *)data;
+    const int slot = omp_get_thread_num();
+    if (slot >= job->max_slots) return;
+    for (;;) {
+        const int64_t item = atomic_fetch_add_explicit(&job->next, 1, memory_order_relaxed);
+        if (item >= job->items) return;
+        job->fn(job->ctx, item, slot);
+    }
+}
+
+void sf_parallel_items(sf_item_fn fn, void *ctx, int64_t items, int max_slots, int64_t work_per_item) {
+    if (items <= 0 || max_slots <= 0) return;
+    int threads = sf_get_num_threads();
+    if (threads > max_slots) threads = max_slots;
+    if ((int64_t)threads > items) threads = (int)items;
+    if (threads <= 1 || items * work_per_item < kMinParallelWork || omp_in_parallel()) {
+        for (int64_t item = 0; item < items; item++) fn(ctx, item, 0);
+        return;
+    }
+    item_job job = {fn, ctx, items, max_slots, 0};
+    GOMP_parallel(run_items, &job, (unsigned)threads, 0);
+}
+
 const char *sf_cpu_dispatch_name(void) {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("x86-64-v4")) return "x86-64-v4 (AVX-512)";

@@ -13,4 +13,16 @@ typedef void (*sf_rows_fn)(void *ctx, int64_t begin, int64_t end);
  * (rows * work_per_row below a threshold) run on the calling thread. */
 void sf_parallel_rows(sf_rows_fn fn, void *ctx, int64_t rows, int64_t work_per_row);
 
+/* Does item `item` of some job; `slot` (0 <= slot < max_slots) names the calling thread, so
+ * the job can give each thread its own scratch. */
+typedef void (*sf_item_fn)(void *ctx, int64_t item, int slot);
+
+/* Runs fn once for every item in [0, items) on up to min(threads, max_slots, items) threads,
+ * handing the items out first come, first served (good when the machine is shared). Which
+ * thread runs an item is not fixed, so an item's result must depend on the item alone: the
+ * caller gives every item its own output (for example one partial sum per item, added up
+ * afterwards in item order), which keeps results independent of the thread count. Small jobs
+ * (items * work_per_item below the threshold of sf_parallel_rows) run on the calling thread. */
+void sf_parallel_items(sf_item_fn fn, void *ctx, int64_t items, int max_slots, int64_t work_per_item);
+
 #endif

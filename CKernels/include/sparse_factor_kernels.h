@@ -104,8 +104,51 @@ int sf_chain_backward_f64(double *dx, double *dw, const double *dy, const double
                           const double *x, const int64_t *cols, const int64_t *tptr, const int64_t *tlink,
                           int64_t B, int64_t M, int64_t N, int64_t K, int64_t C, int64_t w_bstride);
 
+/* ---- the fitting objective of a chain ------------------------------------------------ */
+
+/* loss = 1/2 ||A - W_1 W_2 ... W_M||_F^2 (overwritten) and, when dw is not NULL,
+ * dw += dloss/dw (w's chain layout; the caller zeroes it for the gradient alone).
+ *   loss: 1   dw: M*N*K or NULL   scratch: scratch_count doubles (contents ignored, clobbered)
+ *   a: N*N (row-major)   w: M*N*K (one chain, shared layout)   cols: N*K   tptr: N+1   tlink: N*K
+ * The same numbers as sf_chain_forward/backward on the N x N identity, without an N x N
+ * intermediate: the identity is taken a block of columns at a time, and every block's chain
+ * stays in cache. Parallel over fixed chunks of columns, each with its own partial gradient
+ * summed in chunk order afterwards: bit-identical for any number of threads (but not to
+ * the chain kernels, which sum in another order). SF_ERR_ARGUMENT for a NULL pointer (other
+ * than dw), sizes out of range, or scratch_count below sf_chain_objective_scratch_f64. */
+int sf_chain_objective_f64(double *loss, double *dw, double *scratch, const double *a, const double *w,
+                           const int64_t *cols, const int64_t *tptr, const int64_t *tlink,
+                           int64_t M, int64_t N, int64_t K, int64_t scratch_count);
+/* The scratch (in doubles) sf_chain_objective_f64 needs for these sizes: at most
+ * 256*M*N + 9*M*N*(K+3) + 64, e.g. 1.7 million (14 MB) for N = 512, M = 9, K = 10; 0 when
+ * the sizes are out of range (M, N or K < 1, or too large). Only the part for the threads
+ * that run is ever touched. */
+int64_t sf_chain_objective_scratch_f64(int64_t M, int64_t N, int64_t K);
+
+/* ---- Chord factors in diagonal form, channel-major blocks (Float32, PSF-Attn) ---------
+ * A factor whose row i links to (i + s_k) mod N (k = 0..K-1) is sum_k diag(w_k) S^{s_k}.
+ * Blocks are stored channel by channel ([B, C, N]) and values link by link ([B, K, N]), so
+ * every product runs over contiguous shifted rows. Every row of N positions starts ld >= N
+ * floats after the previous one (pad ld away from multiples of 1024 floats: rows 4 KiB apart
+ * halve the speed). Each output row has one owning thread; links (forward, input gradient)
+ * and channels (value gradient) are added in order. */
+
+/* y[b, c, i] = sum_k w[b, k, i] x[b, c, (i + s_k) mod N].
+ * y: B*C*ld, w: B*K*ld, x: B*C*ld, shifts: K (each in [0, N)); y must not overlap x. */
+int sf_shift_factor_forward_f32(float *y, const float *w, const float *x, const int64_t *shifts,
+                                int64_t B, int64_t N, int64_t K, int64_t C, int64_t ld);
+/* dx[b, c, (i + s_k) mod N] += w[b, k, i] dy[b, c, i] summed over k, i (skipped when dx is NULL);
+ * dw[b, k, i] += sum_c dy[b, c, i] x[b, c, (i + s_k) mod N] (skipped when dw is NULL).
+ * dx: B*C*ld, dw: B*K*ld, dy: B*C*ld, w: B*K*ld, x: B*C*ld, shifts: K */
+int sf_shift_factor_backward_f32(float *dx, float *dw, const float *dy, const float *w, const float *x,
+                                 const int64_t *shifts, int64_t B, int64_t N, int64_t K, int64_t C, int64_t ld);
+
 /* ---- naive single-thread references (test oracles; same contracts as above) ------------ */
 
+int sf_ref_shift_factor_forward_f32(float *y, const float *w, const float *x, const int64_t *shifts,
+                                    int64_t B, int64_t N, int64_t K, int64_t C, int64_t ld);
+int sf_ref_shift_factor_backward_f32(float *dx, float *dw, const float *dy, const float *w, const float *x,
+                                     const int64_t *shifts, int64_t B, int64_t N, int64_t K, int64_t C, int64_t ld);
 int sf_ref_factor_forward_f32(float *y, const float *w, const float *x, const int64_t *cols,
                               int64_t B, int64_t N, int64_t K, int64_t C, int64_t w_bstride);
 int sf_ref_factor_forward_f64(double *y, const double *w, const double *x, const int64_t *cols,
@@ -195,6 +238,24 @@ int sf_embedding_backward_f32(float *dweight, const float *dout, const int64_t *
 int sf_adam_update_f32(float *param, float *m, float *v, const float *grad, int64_t n, float lr,
                        float beta1, float beta2, float eps, float weight_decay, int decoupled, int64_t t);
 
+/* A two-layer MLP (Linear, GELU, Linear) whose first layer is folded through the input
+ * embedding E[r] = Q z[r] + s[pos(r)]: the caller passes A = W1 Q and c[:, p] = W1 s[p] + b1, so
+ *   out[b, :, i] = W2 GELU(A z[b, :, i] + c[:, pos(i)]) + b2,   pos(i) = i when P == N, 0 when P == 1,
+ * for B sequences of N positions, channel-major like the shift kernels below ([B, F, N]: each
+ * feature's N positions contiguous, rows ld >= N apart; ct's rows too when P == N).
+ * SF_ERR_MEMORY if its scratch cannot be allocated.
+ * out: B*O*ld, z: B*F*ld, a: H*F, ct: H*ld (P == N) or H (P == 1), w2: O*H, b2: O */
+int sf_folded_mlp_forward_f32(float *out, const float *z, const float *a, const float *ct, const float *w2,
+                              const float *b2, int64_t B, int64_t N, int64_t P, int64_t F, int64_t H, int64_t O, int64_t ld);
+/* Its backward for dout = dL/dout; recomputes the hidden units (nothing is saved by the forward):
+ *   da[j, f] += sum_r dpre[r, j] z[r, f],   dct[j, p] += sum over rows at position p of dpre[r, j],
+ *   dw2[k, j] += sum_r dout[r, k] GELU(pre[r, j]),   db2[k] += sum_r dout[r, k],
+ *   dz[r, f] += sum_j A[j, f] dpre[r, j]   (dL/dz; skipped when dz is NULL),
+ * with dpre = GELU'(pre) * (W2^T dout).  dz: B*F*ld, da: H*F, dct: like ct, dw2: O*H, db2: O, dout: B*O*ld */
+int sf_folded_mlp_backward_f32(float *dz, float *da, float *dct, float *dw2, float *db2, const float *dout,
+                               const float *z, const float *a, const float *ct, const float *w2, int64_t B, int64_t N, int64_t P,
+                               int64_t F, int64_t H, int64_t O, int64_t ld);
+
 /* Naive single-thread references of the kernels above (test oracles; same contracts). */
 int sf_ref_gelu_forward_f32(float *out, const float *inp, int64_t n);
 int sf_ref_gelu_backward_f32(float *dinp, const float *dout, const float *inp, int64_t n);
@@ -208,6 +269,11 @@ int sf_ref_embedding_forward_f32(float *out, const float *weight, const int64_t 
                                  int64_t tokens, int64_t vocab, int64_t D);
 int sf_ref_embedding_backward_f32(float *dweight, const float *dout, const int64_t *ids,
                                   int64_t tokens, int64_t vocab, int64_t D);
+int sf_ref_folded_mlp_forward_f32(float *out, const float *z, const float *a, const float *ct, const float *w2,
+                                  const float *b2, int64_t B, int64_t N, int64_t P, int64_t F, int64_t H, int64_t O, int64_t ld);
+int sf_ref_folded_mlp_backward_f32(float *dz, float *da, float *dct, float *dw2, float *db2, const float *dout,
+                                   const float *z, const float *a, const float *ct, const float *w2, int64_t B, int64_t N, int64_t P,
+                                   int64_t F, int64_t H, int64_t O, int64_t ld);
 int sf_ref_adam_update_f32(float *param, float *m, float *v, const float *grad, int64_t n, float lr,
                            float beta1, float beta2, float eps, float weight_decay, int decoupled, int64_t t);
 

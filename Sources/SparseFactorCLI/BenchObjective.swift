@@ -47,7 +47,8 @@ struct BenchObjective: ParsableCommand {
             let median = times.count % 2 == 1 ? times[times.count / 2] : 0.5 * (times[times.count / 2 - 1] + times[times.count / 2])
             // Sparse-times-dense passes, N·N·K multiply-adds each: forward W1⋯W(M−1) on the scattered W_M
             // (M−1), backward input and value gradients of those factors (2(M−1)); the O(N²) scatter and
-            // residual are left out.
+            // residual are left out. A nominal count: the kernel does the three passes of W_(M−1) link by
+            // link on the sparse W_M instead, so this is an effective rate.
             let m = objective.factorCount, k = topology.linksPerRow
             let flops = 2.0 * Double(3 * (m - 1)) * Double(n) * Double(n) * Double(k)
 

@@ -15,7 +15,8 @@ func halfSquaredDistance(_ a: Matrix<Double>, _ p: Matrix<Double>) -> Double {
 }
 
 @Suite struct FitObjectiveTests {
-    @Test(arguments: [(8, nil), (12, nil), (16, nil), (8, 1), (8, 2), (16, 3)] as [(Int, Int?)])
+    // N = 40 and 70 span several of the kernel's 32-column blocks, the last one partial.
+    @Test(arguments: [(8, nil), (12, nil), (16, nil), (8, 1), (8, 2), (16, 3), (40, nil), (70, 2)] as [(Int, Int?)])
     func lossMatchesTheDenseProduct(n: Int, factors: Int?) throws {
         let topology = try ChordTopology(size: n)
         let chain: FactorChain<Double> = try randomChain(topology, factorCount: factors, seed: 3)
@@ -34,7 +35,7 @@ func halfSquaredDistance(_ a: Matrix<Double>, _ p: Matrix<Double>) -> Double {
 
     /// The paper's gradient of factor m, `Lᵀ (P − A) Rᵀ` with L = W₁⋯W_{m−1}, R = W_{m+1}⋯W_M,
     /// read on the pattern, from dense BLAS products.
-    @Test(arguments: [(8, nil), (12, nil), (8, 1), (8, 2)] as [(Int, Int?)])
+    @Test(arguments: [(8, nil), (12, nil), (8, 1), (8, 2), (40, nil), (70, 2)] as [(Int, Int?)])
     func gradientMatchesThePaperFormula(n: Int, factors: Int?) throws {
         let topology = try ChordTopology(size: n)
         let chain: FactorChain<Double> = try randomChain(topology, factorCount: factors, seed: 5)
@@ -65,7 +66,7 @@ func halfSquaredDistance(_ a: Matrix<Double>, _ p: Matrix<Double>) -> Double {
 
     /// Central differences of the loss along every value (the loss is a polynomial in the values,
     /// so with h = 1e-5 the truncation error is ~h² and round-off ~ε·L/h).
-    @Test(arguments: [(8, nil), (12, nil), (8, 1), (8, 2), (12, 6)] as [(Int, Int?)])
+    @Test(arguments: [(8, nil), (12, nil), (8, 1), (8, 2), (12, 6), (40, 3)] as [(Int, Int?)])
     func gradientMatchesFiniteDifferences(n: Int, factors: Int?) throws {
         let topology = try ChordTopology(size: n)
         let chain = try FactorChain<Double>.rowNormalized(topology: topology, factorCount: factors, noise: 0.5, seed: 7)

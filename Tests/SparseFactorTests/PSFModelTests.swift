@@ -126,6 +126,49 @@ import Testing
         try nnCheckGradients(model, input: nnRandomTensor([3, 6, 2], seed: 32), seed: 33, "PSF-Attn stacked")
     }
 
+    /// The MLPs that read the embedding fold their first layer through it (FoldedMLP) unless
+    /// told not to; both ways must compute the same function and the same gradients.
+    @Test(arguments: [
+        (false, false, PSFAttnConfiguration.Pooling.flatten, 1),
+        (true, true, .cls, 1),
+        (false, true, .mean, 2),
+        (true, false, .flatten, 2),
+    ])
+    func foldedAndPlainEmbeddingsAgree(tokens useTokens: Bool, positions: Bool, pooling: PSFAttnConfiguration.Pooling,
+                                       layers: Int) throws {
+        var c = tinyConfiguration(input: useTokens ? .tokens(vocabulary: 6) : .features(count: 2), length: 19, outputs: 3)
+        c.positionalEmbedding = positions
+        c.pooling = pooling
+        c.layers = layers
+        let x = useTokens ? try tokens(batch: 5, length: 19, vocabulary: 6, seed: 51) : nnRandomTensor([5, 19, 2], seed: 51)
+        let r = nnRandomTensor([5, 3], seed: 52)
+        var outputs: [[Float]] = [], inputGradients: [[Float]] = [], gradients: [[[Float]]] = []
+        for folds in [true, false] {
+            let model = try PSFAttn(configuration: c, seed: 50)
+            #expect(model.foldsEmbedding, "the [5, GELU] MLPs can be folded")
+            model.foldsEmbedding = folds
+            outputs.append(try model(x).values)
+            inputGradients.append(try model.backward(r).values)
+            gradients.append(model.parameters.map { $0.gradient.values })
+        }
+        let label = "tokens \(useTokens), positions \(positions), \(pooling), \(layers) layers"
+        expectClose(outputs[0], outputs[1], rtol: 1e-5, "output, \(label)")
+        if !useTokens { expectClose(inputGradients[0], inputGradients[1], rtol: 1e-4, "input gradient, \(label)") }
+        let names = try PSFAttn(configuration: c, seed: 50).parameters.map(\.name)
+        for (name, (folded, plain)) in zip(names, zip(gradients[0], gradients[1])) {
+            expectClose(folded, plain, rtol: 1e-4, "gradient of \(name), \(label)")
+        }
+    }
+
+    /// MLPs of another shape than [H, GELU] cannot be folded: the plain path, checked on its own.
+    @Test func unfoldableMLPsUseThePlainPath() throws {
+        var c = tinyConfiguration(input: .features(count: 2), length: 6, outputs: 1)
+        c.factorMLP = "[4, GELU, 3, GELU]"
+        let model = try PSFAttn(configuration: c, seed: 61)
+        #expect(!model.foldsEmbedding)
+        try nnCheckGradients(model, input: nnRandomTensor([2, 6, 2], seed: 62), seed: 63, "PSF-Attn with deeper factor MLPs")
+    }
+
     @Test func recomputingFactorValuesGivesTheSameGradients() throws {
         let c = tinyConfiguration(input: .features(count: 2), outputs: 1)
         let x = nnRandomTensor([2, 8, 2], seed: 41)

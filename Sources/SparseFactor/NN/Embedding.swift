@@ -31,16 +31,8 @@ public final class Embedding: Layer {
     public var parameters: [Parameter] { [weight] }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        try x.checkConsistent("Embedding input")
         try checkWeight()
-        var ids = [Int64](repeating: 0, count: x.count)
-        for (i, value) in x.values.enumerated() {
-            guard value.isFinite, value >= 0, value < Float(vocabulary), value == value.rounded(.towardZero) else {
-                throw SparseFactorError.invalidArgument(
-                    "Embedding expects integer token ids in 0..<\(vocabulary), got \(value) at flat index \(i)")
-            }
-            ids[i] = Int64(value)
-        }
+        let ids = try tokenIDs(x)
         let values = try NNKernels.embeddingForward(weight: weight.value.values, ids: ids, vocabulary: vocabulary, dimension: dimension)
         let y = try Tensor(shape: x.shape + [dimension], values: values)
         cache = ForwardCache(input: x, outputShape: y.shape, extra: ids)
@@ -54,6 +46,20 @@ public final class Embedding: Layer {
         try NNKernels.embeddingBackward(&weight.gradient.values, outputGradient: outputGradient.values, ids: cache.extra,
                                         vocabulary: vocabulary, dimension: dimension)
         return Tensor(shape: cache.input.shape)
+    }
+
+    /// The token ids of `x` (integer-valued floats); throws on one outside `0..<vocabulary`.
+    func tokenIDs(_ x: Tensor) throws -> [Int64] {
+        try x.checkConsistent("Embedding input")
+        var ids = [Int64](repeating: 0, count: x.count)
+        for (i, value) in x.values.enumerated() {
+            guard value.isFinite, value >= 0, value < Float(vocabulary), value == value.rounded(.towardZero) else {
+                throw SparseFactorError.invalidArgument(
+                    "Embedding expects integer token ids in 0..<\(vocabulary), got \(value) at flat index \(i)")
+            }
+            ids[i] = Int64(value)
+        }
+        return ids
     }
 
     private func checkWeight() throws {

@@ -37,8 +37,17 @@ public final class PSFAttn: Layer {
     let mixers: [PSFMixingLayer]
     let head: any Layer
 
+    /// Whether the MLPs that read the embedding fold their first layer through it (see
+    /// ``FoldedMLP``): the same function, several times cheaper. On when every such MLP is the
+    /// paper's `[H, GELU]` form; switching it off (tests do, as the oracle) uses the plain layers.
+    var foldsEmbedding: Bool
+    /// Whether `backward` returns dL/dinput for feature inputs (it always adds the parameters'
+    /// gradients). Off, it may return zeros instead and skips that work where it can; the trainer
+    /// turns it off.
+    public var computesInputGradient = true
+
     private var mode = true
-    private var cache: (inputShape: [Int], batch: Int, mixedShape: [Int])?
+    private var cache: (inputShape: [Int], batch: Int, mixedShape: [Int], folded: FoldedEmbedding?)?
 
     /// A freshly initialized model; the same seed gives the same parameters.
     public init(configuration: PSFAttnConfiguration, seed: UInt64) throws {
@@ -64,9 +73,10 @@ public final class PSFAttn: Layer {
             let f = try (1...c.factorCount).map { m in
                 try MLP(config: c.factorMLP, inputs: c.embedding, outputs: topology.linksPerRow, name: "\(prefix)f\(m)", rng: &rng)
             }
-            mixers.append(PSFMixingLayer(g: g, f: f, topology: topology, channels: c.channels, residuals: c.residuals))
+            mixers.append(try PSFMixingLayer(g: g, f: f, topology: topology, channels: c.channels, residuals: c.residuals))
         }
         self.mixers = mixers
+        foldsEmbedding = mixers.allSatisfy { $0.foldedF != nil } && mixers.first?.foldedG != nil
         let pooled = c.pooling == .flatten ? c.length * c.channels : c.channels
         switch c.head {
         case .linear:
@@ -100,13 +110,25 @@ public final class PSFAttn: Layer {
         let batch = try checkInput(input)
         // Token ids may come as [B, N, 1]; the embedding wants [B, N].
         let x = input.rank == 3 && configuration.input.isTokens ? try input.reshaped([batch, configuration.length]) : input
-        var e = try inputLayer(x)
-        if let positions { e = try positions(e) }
-        var v = e
-        for mixer in mixers {
-            v = try mixer.forward(v, embedding: e, batch: batch, recompute: recomputesFactorValues)
+        let source: MixingInput
+        var folded: FoldedEmbedding?
+        if foldsEmbedding, let f = try FoldedEmbedding(input: x, batch: batch, length: configuration.length,
+                                                        stride: ShiftFactorKernels.rowStride(for: configuration.length),
+                                                        inputLayer: inputLayer, positionalEmbedding: positions,
+                                                        inputGradient: computesInputGradient) {
+            folded = f
+            source = .folded(f)
+        } else {
+            var e = try inputLayer(x)
+            if let positions { e = try positions(e) }
+            source = .embedding(e)
         }
-        cache = (input.shape, batch, v.shape)
+        var v: Tensor?
+        for mixer in mixers {
+            v = try mixer.forward(v, source: source, batch: batch, recompute: recomputesFactorValues)
+        }
+        guard let v else { throw SparseFactorError.invalidArgument("PSF-Attn needs at least one mixing layer") }
+        cache = (input.shape, batch, v.shape, folded)
         return try head(pool(v, batch: batch))
     }
 
@@ -120,11 +142,18 @@ public final class PSFAttn: Layer {
         }
         let pooledGradient = try head.backward(outputGradient)
         var dv = try unpool(pooledGradient, mixedShape: cache.mixedShape)
-        var de = Tensor(shape: [cache.batch, configuration.length, configuration.embedding])
+        var de = cache.folded == nil ? Tensor(shape: [cache.batch, configuration.length, configuration.embedding]) : Tensor(shape: [0])
         for (index, mixer) in mixers.enumerated().reversed() {
             let (dInput, dEmbedding) = try mixer.backward(dv, recompute: recomputesFactorValues)
-            addInPlace(&de.values, dEmbedding.values)
-            if index == 0 { addInPlace(&de.values, dInput.values) } else { dv = dInput }
+            if let dEmbedding { addInPlace(&de.values, dEmbedding) }
+            if index > 0, let dInput { dv = dInput }
+        }
+        if let folded = cache.folded {
+            folded.applyGradients()
+            // dL/dinput: the features' gradient, or zeros for token ids.
+            guard !folded.zGradient.isEmpty else { return Tensor(shape: cache.inputShape) }
+            return try Tensor(shape: cache.inputShape, values: positionMajor(folded.zGradient, batch: cache.batch, n: folded.length,
+                                                                             width: folded.features, stride: folded.stride))
         }
         if let positions { de = try positions.backward(de) }
         return try inputLayer.backward(de).reshaped(cache.inputShape)
@@ -190,25 +219,43 @@ public final class PSFAttn: Layer {
     }
 }
 
+/// Where the MLPs that read E find it: E itself, or its folded form.
+enum MixingInput {
+    case embedding(Tensor)
+    case folded(FoldedEmbedding)
+}
+
 /// One mixing block: V0 = g(X), then V ← W_m V (+ V0) for m = 1…M with W_m = f_m(E).
+/// X is the previous block's V, or E for the first block. Inside, V is channel-major
+/// (`[B, C, stride]`) and every W_m link-major (`[B, K, stride]`), the layout of ``ShiftFactorKernels``.
 final class PSFMixingLayer {
     let g: MLP
     let f: [MLP]
+    /// The same MLPs in folded form (nil when they are not `[H, GELU]`).
+    let foldedG: FoldedMLP?
+    let foldedF: [FoldedMLP]?
     let topology: ChordTopology
+    let kernels: ShiftFactorKernels
     let channels: Int
     let residuals: Bool
 
     /// What backward needs: the block each factor was applied to, and (unless recomputing)
-    /// the factor values; E for recomputation.
-    private var factorInputs: [MatrixBatch<Float>] = []
-    private var factorValues: [FactorChainBatch<Float>] = []
-    private var embedding: Tensor?
+    /// the factor values; where E came from, for recomputation and the MLPs' backward.
+    private var factorInputs: [[Float]] = []
+    private var factorValues: [[Float]] = []
+    private var source: MixingInput?
+    /// Whether g read the previous block's V (else E).
+    private var gReadsPrevious = false
     private var batch = 0
 
-    init(g: MLP, f: [MLP], topology: ChordTopology, channels: Int, residuals: Bool) {
+    init(g: MLP, f: [MLP], topology: ChordTopology, channels: Int, residuals: Bool) throws {
         self.g = g
         self.f = f
+        self.foldedG = FoldedMLP(g)
+        let folded = f.compactMap { FoldedMLP($0) }
+        self.foldedF = folded.count == f.count ? folded : nil
         self.topology = topology
+        self.kernels = try ShiftFactorKernels(topology: topology)
         self.channels = channels
         self.residuals = residuals
     }
@@ -222,54 +269,89 @@ final class PSFMixingLayer {
         }
     }
 
-    func forward(_ x: Tensor, embedding e: Tensor, batch: Int, recompute: Bool) throws -> Tensor {
+    /// V `[B, N, C]` after this block, for the previous block's V (nil: the first block, whose g reads E).
+    func forward(_ previous: Tensor?, source: MixingInput, batch: Int, recompute: Bool) throws -> Tensor {
         let n = topology.size
-        let v0 = try g(x)
-        var v = try MatrixBatch<Float>(count: batch, rows: n, columns: channels, values: v0.values)
+        self.source = source
+        self.batch = batch
+        gReadsPrevious = previous != nil
+        let v0: [Float]
+        switch (previous, source) {
+        case (let x?, _): v0 = toChannelMajor(try g(x).values, width: channels)
+        case (nil, .embedding(let e)): v0 = toChannelMajor(try g(e).values, width: channels)
+        case (nil, .folded(let e)): v0 = try folded(foldedG).forward(e)
+        }
+        var v = v0
         factorInputs.removeAll(keepingCapacity: true)
         factorValues.removeAll(keepingCapacity: true)
-        for mlp in f {
-            let chain = try factorChain(mlp, e, batch: batch)
+        for m in f.indices {
+            let w = try factorValues(m)
             if recompute {
                 // Drop the MLP's cached activations (M · B · N · hidden floats in all); backward recomputes them.
-                try releaseActivations(mlp, e)
+                if case .embedding(let e) = source { try releaseActivations(f[m], e) }
             } else {
-                factorValues.append(chain)
+                factorValues.append(w)
             }
             factorInputs.append(v)
-            v = try chain(v)
-            if residuals { addInPlace(&v.values, v0.values) }
+            v = try kernels.forward(values: w, input: v, batch: batch, channels: channels)
+            if residuals { addInPlace(&v, v0) }
         }
-        embedding = e
-        self.batch = batch
-        return try Tensor(shape: [batch, n, channels], values: v.values)
+        return try Tensor(shape: [batch, n, channels], values: toPositionMajor(v, width: channels))
     }
 
-    /// (dL/dX, dL/dE) for dL/dV of the last forward.
-    func backward(_ outputGradient: Tensor, recompute: Bool) throws -> (input: Tensor, embedding: Tensor) {
-        guard let e = embedding, factorInputs.count == f.count else {
+    /// (dL/d(previous V), dL/dE) for dL/dV `[B, N, C]` of the last forward: the first is nil when g
+    /// read E, the second nil when E is folded (its gradients then go to the ``FoldedEmbedding``).
+    func backward(_ outputGradient: Tensor, recompute: Bool) throws -> (input: Tensor?, embedding: [Float]?) {
+        guard let source, factorInputs.count == f.count else {
             throw SparseFactorError.invalidArgument("PSF-Attn mixing layer: backward was called before a forward pass")
         }
         let n = topology.size
-        var dv = try MatrixBatch<Float>(count: batch, rows: n, columns: channels, values: outputGradient.values)
-        var dv0 = [Float](repeating: 0, count: residuals ? dv.values.count : 0)
-        var de = [Float](repeating: 0, count: e.count)
+        var dv = toChannelMajor(outputGradient.values, width: channels)
+        var dv0 = [Float](repeating: 0, count: residuals ? dv.count : 0)
+        var de: [Float]?
+        if case .embedding(let e) = source { de = [Float](repeating: 0, count: e.count) }
         for m in f.indices.reversed() {
             // V_m = W_m V_{m−1} (+ V0): V0 collects dV_m, V_{m−1} gets W_mᵀ dV_m, f_m gets dW_m.
-            if residuals { addInPlace(&dv0, dv.values) }
-            let chain = recompute ? try factorChain(f[m], e, batch: batch) : factorValues[m]
-            let input = factorInputs[m]
-            let gradients = try chain.backward(ChainTape(input: input, output: input, activations: []), outputGradient: dv)
+            if residuals { addInPlace(&dv0, dv) }
+            let w = recompute ? try factorValues(m) : factorValues[m]
+            let gradients = try kernels.backward(outputGradient: dv, values: w, input: factorInputs[m],
+                                                 batch: batch, channels: channels)
             dv = gradients.input
-            let dw = try Tensor(shape: [batch, n, topology.linksPerRow], values: gradients.values)
-            addInPlace(&de, try f[m].backward(dw).values)
-            // Layers keep their last forward's activations; without this, memory would grow by one
-            // factor's activations per factor through the backward pass.
-            if recompute { try releaseActivations(f[m], e) }
+            switch source {
+            case .embedding(let e):
+                let links = kernels.links
+                let dw = try Tensor(shape: [batch, n, links], values: toPositionMajor(gradients.values, width: links))
+                addInPlace(&de!, try f[m].backward(dw).values)
+                // Layers keep their last forward's activations; without this, memory would grow by one
+                // factor's activations per factor through the backward pass.
+                if recompute { try releaseActivations(f[m], e) }
+            case .folded(let e):
+                try folded(foldedF?[m]).backward(gradients.values, e)
+            }
         }
-        if residuals { addInPlace(&dv.values, dv0) }
-        let dx = try g.backward(Tensor(shape: [batch, n, channels], values: dv.values))
-        return (dx, try Tensor(shape: e.shape, values: de))
+        if residuals { addInPlace(&dv, dv0) }
+        if case .folded(let e) = source, !gReadsPrevious {
+            try folded(foldedG).backward(dv, e)
+            return (nil, de)
+        }
+        let dx = try g.backward(Tensor(shape: [batch, n, channels], values: toPositionMajor(dv, width: channels)))
+        if gReadsPrevious { return (dx, de) }
+        addInPlace(&de!, dx.values)
+        return (nil, de)
+    }
+
+    /// `[B, N, width]` → `[B, width, stride]` and back.
+    private func toChannelMajor(_ values: [Float], width: Int) -> [Float] {
+        channelMajor(values, batch: batch, n: topology.size, width: width, stride: kernels.stride)
+    }
+
+    private func toPositionMajor(_ values: [Float], width: Int) -> [Float] {
+        positionMajor(values, batch: batch, n: topology.size, width: width, stride: kernels.stride)
+    }
+
+    private func folded(_ mlp: FoldedMLP?) throws -> FoldedMLP {
+        guard let mlp else { throw SparseFactorError.invalidArgument("PSF-Attn: this MLP cannot read a folded embedding") }
+        return mlp
     }
 
     /// Replaces an MLP's cached activations by those of a one-row pass (layers keep the last
@@ -278,10 +360,13 @@ final class PSFMixingLayer {
         _ = try mlp(Tensor(shape: [1, e.shape.last ?? 1]))
     }
 
-    /// W_m = f_m(E) as a batch of one-factor chains (per-sequence values, layout [B, N, K]).
-    private func factorChain(_ mlp: MLP, _ e: Tensor, batch: Int) throws -> FactorChainBatch<Float> {
-        let w = try mlp(e)
-        return try FactorChainBatch<Float>(topology: topology, factorCount: 1, count: batch, values: w.values)
+    /// W_m = f_m(E), link-major `[B, K, stride]`.
+    private func factorValues(_ m: Int) throws -> [Float] {
+        switch source {
+        case .embedding(let e)?: return toChannelMajor(try f[m](e).values, width: kernels.links)
+        case .folded(let e)?: return try folded(foldedF?[m]).forward(e)
+        case nil: throw SparseFactorError.invalidArgument("PSF-Attn mixing layer: no input")
+        }
     }
 }
 

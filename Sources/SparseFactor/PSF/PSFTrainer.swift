@@ -66,6 +66,7 @@ public final class PSFTrainer {
                                                                  validationSize: options.validationSize, testSize: options.testSize,
                                                                  seed: options.seed)
         model.recomputesFactorValues = Self.shouldRecompute(configuration, batch: options.batchSize)
+        model.computesInputGradient = false     // training needs the parameters' gradients only
     }
 
     /// Continues the run saved in `checkpoint`. `options` may change only the number of epochs,

@@ -1,0 +1,138 @@
+import CKernels
+
+/// Chord factors applied in diagonal form, `W = Σ_k diag(w_k)·S^{s_k}`, to channel-major blocks
+/// (`[B, C, N]`: each channel's N positions contiguous) with values stored link by link
+/// (`[B, K, N]`). This is how PSF-Attn mixes a sequence: every product runs over contiguous
+/// shifted rows (see `shift_kernels.c`), several times faster at C = 8 than the row-major chain
+/// kernels, which must gather 8-float rows link by link.
+///
+/// Every row of N positions takes `stride` ≥ N floats: N = 1024, 2048, … are padded so that
+/// the rows of a sequence do not all start at the same address modulo 4 KiB (which more than
+/// halves the kernels' speed). Padding entries are kept at zero.
+struct ShiftFactorKernels {
+    /// s_k, the offset of link k (0 for the self link).
+    let shifts: [Int64]
+    let size: Int
+    /// The row stride of every channel-major block and value array.
+    let stride: Int
+
+    /// N rounded up to whole 64-byte lines, plus one line when that is a multiple of 2 KiB.
+    static func rowStride(for n: Int) -> Int {
+        let rounded = (n + 15) / 16 * 16
+        return rounded % 512 == 0 ? rounded + 16 : rounded
+    }
+
+    /// The shifts of an unpermuted Chord-style topology (row i links to (i + s_k) mod N).
+    init(topology: ChordTopology) throws {
+        guard topology.permutationSeed == nil else {
+            throw SparseFactorError.invalidArgument("shift kernels need an unpermuted topology (row i linked to i + s mod N)")
+        }
+        shifts = topology.offsets.map { Int64($0) }
+        size = topology.size
+        stride = ShiftFactorKernels.rowStride(for: size)
+    }
+
+    var links: Int { shifts.count }
+
+    /// y = W·x for every sequence: x `[B, C, stride]`, values `[B, K, stride]`.
+    func forward(values w: [Float], input x: [Float], batch: Int, channels: Int) throws -> [Float] {
+        try checkSizes(values: w, block: x, batch: batch, channels: channels)
+        var y = uninitializedFloats(x.count)           // the kernel writes every entry but the padding
+        let status = y.withUnsafeMutableBufferPointer { yp in
+            w.withUnsafeBufferPointer { wp in
+                x.withUnsafeBufferPointer { xp in
+                    shifts.withUnsafeBufferPointer { sp in
+                        sf_shift_factor_forward_f32(yp.baseAddress, wp.baseAddress, xp.baseAddress, sp.baseAddress,
+                                                    Int64(batch), Int64(size), Int64(links), Int64(channels), Int64(stride))
+                    }
+                }
+            }
+        }
+        try checkKernel(status, "shift factor forward")
+        zeroPadding(&y, n: size, stride: stride)
+        return y
+    }
+
+    /// (dL/dx, dL/dvalues) for dL/dy of `forward(values: w, input: x, …)`.
+    func backward(outputGradient dy: [Float], values w: [Float], input x: [Float], batch: Int,
+                  channels: Int) throws -> (input: [Float], values: [Float]) {
+        try checkSizes(values: w, block: x, batch: batch, channels: channels)
+        guard dy.count == x.count else {
+            throw SparseFactorError.shapeMismatch(expected: "\(x.count) output-gradient values", got: "\(dy.count)")
+        }
+        var dx = [Float](repeating: 0, count: x.count)
+        var dw = [Float](repeating: 0, count: w.count)
+        let status = dx.withUnsafeMutableBufferPointer { dxp in
+            dw.withUnsafeMutableBufferPointer { dwp in
+                dy.withUnsafeBufferPointer { dyp in
+                    w.withUnsafeBufferPointer { wp in
+                        x.withUnsafeBufferPointer { xp in
+                            shifts.withUnsafeBufferPointer { sp in
+                                sf_shift_factor_backward_f32(dxp.baseAddress, dwp.baseAddress, dyp.baseAddress, wp.baseAddress,
+                                                             xp.baseAddress, sp.baseAddress, Int64(batch), Int64(size),
+                                                             Int64(links), Int64(channels), Int64(stride))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        try checkKernel(status, "shift factor backward")
+        return (dx, dw)
+    }
+
+    private func checkSizes(values w: [Float], block x: [Float], batch: Int, channels: Int) throws {
+        guard w.count == batch * links * stride, x.count == batch * channels * stride else {
+            throw SparseFactorError.shapeMismatch(
+                expected: "values [\(batch), \(links), \(stride)] and a block [\(batch), \(channels), \(stride)]",
+                got: "\(w.count) values and \(x.count) block entries")
+        }
+    }
+}
+
+/// `[B, N, W]` (position-major) → `[B, W, stride]` (channel-major, padding zero).
+func channelMajor(_ values: [Float], batch: Int, n: Int, width: Int, stride: Int) -> [Float] {
+    precondition(values.count == batch * n * width, "channelMajor: \(values.count) values for [\(batch), \(n), \(width)]")
+    var out = [Float](repeating: 0, count: batch * width * stride)
+    values.withUnsafeBufferPointer { src in
+        out.withUnsafeMutableBufferPointer { dst in
+            for b in 0..<batch {
+                for i in 0..<n { for c in 0..<width { dst[(b * width + c) * stride + i] = src[(b * n + i) * width + c] } }
+            }
+        }
+    }
+    return out
+}
+
+/// `[B, W, stride]` (channel-major) → `[B, N, W]` (position-major); the padding is dropped.
+func positionMajor(_ values: [Float], batch: Int, n: Int, width: Int, stride: Int) -> [Float] {
+    precondition(values.count == batch * width * stride, "positionMajor: \(values.count) values for [\(batch), \(width), \(stride)]")
+    var out = uninitializedFloats(batch * n * width)
+    values.withUnsafeBufferPointer { src in
+        out.withUnsafeMutableBufferPointer { dst in
+            for b in 0..<batch {
+                for c in 0..<width { for i in 0..<n { dst[(b * n + i) * width + c] = src[(b * width + c) * stride + i] } }
+            }
+        }
+    }
+    return out
+}
+
+/// Sets entries n..<stride of every row to zero (the padding a kernel does not write).
+func zeroPadding(_ values: inout [Float], n: Int, stride: Int) {
+    guard stride > n else { return }
+    values.withUnsafeMutableBufferPointer { v in
+        var start = n
+        while start < v.count {
+            for x in start..<(start - n + stride) { v[x] = 0 }
+            start += stride
+        }
+    }
+}
+
+/// An array of `count` floats whose contents a kernel is about to overwrite entirely: skips
+/// zero-filling megabytes per call. (Float has no invalid bit patterns, so reading before the
+/// kernel writes would be a logic error, not undefined behaviour.)
+func uninitializedFloats(_ count: Int) -> [Float] {
+    [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+}
