@@ -105,9 +105,9 @@ static inline void fm_load_constants(float *ctg, const folded_job *job, int64_t 
 }
 
 /* For every sequence t of a tile: pre = A zt + ctg, hid = GELU(pre), and (when gp != NULL)
- * gp = GELU'(pre), sharing one erf.     hid, gp: FM_TILE*H*16, zt: FM_TILE*F*16, ctg: H*16
- * GELU runs as one flat loop over the tile so that the vectorizer interleaves several of its
- * long dependency chains (erf, exp); one vector at a time leaves the core waiting on latency. */
+ * gp = GELU'(pre).     hid, gp: FM_TILE*H*16, zt: FM_TILE*F*16, ctg: H*16
+ * GELU runs over the whole tile at once (gelu_fast.c) so that several of its long dependency
+ * chains are in flight; one vector at a time leaves the core waiting on latency. */
 SF_VECTOR_CLONES
 static void fm_hidden(float *restrict hid, float *restrict gp, const float *restrict zt, const float *restrict ctg,
                       const float *restrict a, int64_t F, int64_t H) {
@@ -119,19 +119,7 @@ static void fm_hidden(float *restrict hid, float *restrict gp, const float *rest
             fm_store(hid + (t * H + j) * FM_LANES, pre);
         }
     }
-    const int64_t n = FM_TILE * H * FM_LANES;
-    if (gp) {
-#pragma clang loop interleave_count(4)
-        for (int64_t i = 0; i < n; i++) {
-            const float x = hid[i];
-            const float cdf = nn_gelu_cdf(x);
-            gp[i] = cdf + x * nn_normal_pdf(x);
-            hid[i] = x * cdf;
-        }
-    } else {
-#pragma clang loop interleave_count(4)
-        for (int64_t i = 0; i < n; i++) hid[i] = hid[i] * nn_gelu_cdf(hid[i]);
-    }
+    nn_gelu_block(hid, gp, FM_TILE * H * FM_LANES);
 }
 
 /* ot[t][k] = b2[k] + sum_j W2[k, j] hid[t][j], FM_KB outputs at a time so that each hidden

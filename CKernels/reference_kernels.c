@@ -27,14 +27,14 @@ static int ref_shift_args_ok(const int64_t *shifts, int64_t B, int64_t N, int64_
     return 1;
 }
 
-/* y: B*C*ld, w: B*K*ld, x: B*C*ld, shifts: K */
-int sf_ref_shift_factor_forward_f32(float *y, const float *w, const float *x, const int64_t *shifts,
+/* y: B*C*ld, w: B*K*ld, x: B*C*ld, r: B*C*ld or NULL, shifts: K */
+int sf_ref_shift_factor_forward_f32(float *y, const float *w, const float *x, const float *r, const int64_t *shifts,
                                     int64_t B, int64_t N, int64_t K, int64_t C, int64_t ld) {
     if (!y || !w || !x || !ref_shift_args_ok(shifts, B, N, K, C, ld)) return SF_ERR_ARGUMENT;
     for (int64_t b = 0; b < B; b++)
         for (int64_t c = 0; c < C; c++)
             for (int64_t i = 0; i < N; i++) {
-                double s = 0;
+                double s = r ? r[(b * C + c) * ld + i] : 0.0;
                 for (int64_t k = 0; k < K; k++)
                     s += (double)w[(b * K + k) * ld + i] * x[(b * C + c) * ld + (i + shifts[k]) % N];
                 y[(b * C + c) * ld + i] = (float)s;
@@ -42,15 +42,16 @@ int sf_ref_shift_factor_forward_f32(float *y, const float *w, const float *x, co
     return SF_OK;
 }
 
-/* dx: B*C*ld (or NULL), dw: B*K*ld (or NULL), dy: B*C*ld, w: B*K*ld, x: B*C*ld, shifts: K */
-int sf_ref_shift_factor_backward_f32(float *dx, float *dw, const float *dy, const float *w, const float *x,
-                                     const int64_t *shifts, int64_t B, int64_t N, int64_t K, int64_t C, int64_t ld) {
+/* dx, dr: B*C*ld (or NULL), dw: B*K*ld (or NULL), dy: B*C*ld, w: B*K*ld, x: B*C*ld, shifts: K */
+int sf_ref_shift_factor_backward_f32(float *dx, float *dw, float *dr, const float *dy, const float *w, const float *x,
+                                     const int64_t *shifts, int64_t B, int64_t N, int64_t K, int64_t C, int64_t ld,
+                                     int accumulate) {
     if (!dy || !w || !x || !ref_shift_args_ok(shifts, B, N, K, C, ld)) return SF_ERR_ARGUMENT;
     for (int64_t b = 0; b < B; b++) {
         if (dw)
             for (int64_t k = 0; k < K; k++)
                 for (int64_t i = 0; i < N; i++) {
-                    double s = dw[(b * K + k) * ld + i];
+                    double s = accumulate ? dw[(b * K + k) * ld + i] : 0.0;
                     for (int64_t c = 0; c < C; c++)
                         s += (double)dy[(b * C + c) * ld + i] * x[(b * C + c) * ld + (i + shifts[k]) % N];
                     dw[(b * K + k) * ld + i] = (float)s;
@@ -58,13 +59,16 @@ int sf_ref_shift_factor_backward_f32(float *dx, float *dw, const float *dy, cons
         if (dx)
             for (int64_t c = 0; c < C; c++)
                 for (int64_t j = 0; j < N; j++) {
-                    double s = dx[(b * C + c) * ld + j];
+                    double s = accumulate ? dx[(b * C + c) * ld + j] : 0.0;
                     for (int64_t k = 0; k < K; k++) {
                         const int64_t i = (j - shifts[k] + N) % N;
                         s += (double)w[(b * K + k) * ld + i] * dy[(b * C + c) * ld + i];
                     }
                     dx[(b * C + c) * ld + j] = (float)s;
                 }
+        if (dr)
+            for (int64_t c = 0; c < C; c++)
+                for (int64_t i = 0; i < N; i++) dr[(b * C + c) * ld + i] += dy[(b * C + c) * ld + i];
     }
     return SF_OK;
 }

@@ -22,10 +22,11 @@
 #include <string.h>
 
 typedef struct {
-    float *y, *dx, *dw;
-    const float *w, *x, *dy;
+    float *y, *dx, *dw, *dr;
+    const float *w, *x, *dy, *r;
     const int64_t *shifts;
     int64_t B, N, K, C, ld;
+    int accumulate;
 } shift_job;
 
 /* 16 floats as one value; macros rather than functions so that no function passes one (its ABI
@@ -65,16 +66,17 @@ static inline int64_t shift_offset(int64_t s, int64_t lo, int64_t N, int transpo
 
 /* One sequence, positions [lo, hi) of a segment, channels c0 .. c0 + CC - 1 (CC constant when
  * inlined from the switches below, so the accumulators live in registers):
- *   forward:    y[c][i] = sum_k w[k][i] x[c][i + off_k]                    (links in order)
- *   transposed: y[c][j] += sum_k w[k][j + off_k] x[c][j + off_k]           (links in order) */
-static inline __attribute__((always_inline)) void shift_gather_(float *restrict y, const float *restrict w,
-                                                                const float *restrict x, const int64_t *off,
-                                                                int64_t lo, int64_t hi, int64_t ld, int64_t K,
-                                                                int64_t CC, int transposed) {
+ *   forward:    y[c][i] = start[c][i] + sum_k w[k][i] x[c][i + off_k]          (links in order)
+ *   transposed: y[c][j] = start[c][j] + sum_k w[k][j + off_k] x[c][j + off_k]  (links in order)
+ * where start is `init` (the residual, or y itself to accumulate) or zero when init is NULL. */
+static inline __attribute__((always_inline)) void shift_gather_(float *y, const float *init,
+                                                                const float *restrict w, const float *restrict x,
+                                                                const int64_t *off, int64_t lo, int64_t hi, int64_t ld,
+                                                                int64_t K, int64_t CC, int transposed) {
     int64_t i = lo;
     for (; i + SV_LANES <= hi; i += SV_LANES) {
         sv_vec acc[CC];
-        for (int64_t c = 0; c < CC; c++) acc[c] = transposed ? sv_load(y + c * ld + i) : (sv_vec){0};
+        for (int64_t c = 0; c < CC; c++) acc[c] = init ? sv_load(init + c * ld + i) : (sv_vec){0};
         for (int64_t k = 0; k < K; k++) {
             const sv_vec wv = transposed ? sv_load(w + k * ld + i + off[k]) : sv_load(w + k * ld + i);
             for (int64_t c = 0; c < CC; c++) acc[c] += wv * sv_load(x + c * ld + i + off[k]);
@@ -83,31 +85,31 @@ static inline __attribute__((always_inline)) void shift_gather_(float *restrict 
     }
     for (; i < hi; i++)
         for (int64_t c = 0; c < CC; c++) {
-            float acc = transposed ? y[c * ld + i] : 0.0f;
+            float acc = init ? init[c * ld + i] : 0.0f;
             for (int64_t k = 0; k < K; k++)
                 acc += (transposed ? w[k * ld + i + off[k]] : w[k * ld + i]) * x[c * ld + i + off[k]];
             y[c * ld + i] = acc;
         }
 }
 
-/* dw[k][i] += sum_c dy[c][i] x[c][i + off_k] for positions [lo, hi), channels in order. */
+/* dw[k][i] (+)= sum_c dy[c][i] x[c][i + off_k] for positions [lo, hi), channels in order. */
 static inline __attribute__((always_inline)) void shift_value_grad_(float *restrict dw, const float *restrict dy,
                                                                     const float *restrict x, const int64_t *off,
                                                                     int64_t lo, int64_t hi, int64_t ld, int64_t K,
-                                                                    int64_t C) {
+                                                                    int64_t C, int accumulate) {
     int64_t i = lo;
     for (; i + SV_LANES <= hi; i += SV_LANES) {
         sv_vec d[C];
         for (int64_t c = 0; c < C; c++) d[c] = sv_load(dy + c * ld + i);
         for (int64_t k = 0; k < K; k++) {
-            sv_vec acc = sv_load(dw + k * ld + i);
+            sv_vec acc = accumulate ? sv_load(dw + k * ld + i) : (sv_vec){0};
             for (int64_t c = 0; c < C; c++) acc += d[c] * sv_load(x + c * ld + i + off[k]);
             sv_store(dw + k * ld + i, acc);
         }
     }
     for (; i < hi; i++)
         for (int64_t k = 0; k < K; k++) {
-            float acc = dw[k * ld + i];
+            float acc = accumulate ? dw[k * ld + i] : 0.0f;
             for (int64_t c = 0; c < C; c++) acc += dy[c * ld + i] * x[c * ld + i + off[k]];
             dw[k * ld + i] = acc;
         }
@@ -122,30 +124,35 @@ static inline __attribute__((always_inline)) void shift_value_grad_(float *restr
     } while (0)
 
 SF_VECTOR_CLONES
-static void shift_gather_item(float *y, const float *w, const float *x, const int64_t *shifts, const int64_t *bounds,
-                              int64_t segments, int64_t N, int64_t ld, int64_t K, int64_t C, int transposed) {
+static void shift_gather_item(float *y, const float *init, const float *w, const float *x, const int64_t *shifts,
+                              const int64_t *bounds, int64_t segments, int64_t N, int64_t ld, int64_t K, int64_t C,
+                              int transposed) {
     int64_t off[K];
     for (int64_t sgm = 0; sgm + 1 < segments; sgm++) {
         const int64_t lo = bounds[sgm], hi = bounds[sgm + 1];
         for (int64_t k = 0; k < K; k++) off[k] = shift_offset(shifts[k], lo, N, transposed);
+        const float *start = init;
         if (transposed)
-            SHIFT_CHANNEL_GROUPS(shift_gather_(y + c0 * ld, w, x + c0 * ld, off, lo, hi, ld, K, 8, 1),
-                                 shift_gather_(y + c0 * ld, w, x + c0 * ld, off, lo, hi, ld, K, cn, 1));
+            SHIFT_CHANNEL_GROUPS(
+                shift_gather_(y + c0 * ld, start ? start + c0 * ld : NULL, w, x + c0 * ld, off, lo, hi, ld, K, 8, 1),
+                shift_gather_(y + c0 * ld, start ? start + c0 * ld : NULL, w, x + c0 * ld, off, lo, hi, ld, K, cn, 1));
         else
-            SHIFT_CHANNEL_GROUPS(shift_gather_(y + c0 * ld, w, x + c0 * ld, off, lo, hi, ld, K, 8, 0),
-                                 shift_gather_(y + c0 * ld, w, x + c0 * ld, off, lo, hi, ld, K, cn, 0));
+            SHIFT_CHANNEL_GROUPS(
+                shift_gather_(y + c0 * ld, start ? start + c0 * ld : NULL, w, x + c0 * ld, off, lo, hi, ld, K, 8, 0),
+                shift_gather_(y + c0 * ld, start ? start + c0 * ld : NULL, w, x + c0 * ld, off, lo, hi, ld, K, cn, 0));
     }
 }
 
 SF_VECTOR_CLONES
 static void shift_value_grad_item(float *dw, const float *dy, const float *x, const int64_t *shifts,
-                                  const int64_t *bounds, int64_t segments, int64_t N, int64_t ld, int64_t K, int64_t C) {
+                                  const int64_t *bounds, int64_t segments, int64_t N, int64_t ld, int64_t K, int64_t C,
+                                  int accumulate) {
     int64_t off[K];
     for (int64_t sgm = 0; sgm + 1 < segments; sgm++) {
         const int64_t lo = bounds[sgm], hi = bounds[sgm + 1];
         for (int64_t k = 0; k < K; k++) off[k] = shift_offset(shifts[k], lo, N, 0);
-        if (C == 8) shift_value_grad_(dw, dy, x, off, lo, hi, ld, K, 8);
-        else shift_value_grad_(dw, dy, x, off, lo, hi, ld, K, C);
+        if (C == 8) shift_value_grad_(dw, dy, x, off, lo, hi, ld, K, 8, accumulate);
+        else shift_value_grad_(dw, dy, x, off, lo, hi, ld, K, C, accumulate);
     }
 }
 
@@ -156,7 +163,8 @@ static void shift_forward_items(void *ctx, int64_t begin, int64_t end) {
     int64_t bounds[K + 2];
     const int64_t segments = shift_segments(bounds, t->shifts, K, N, 0);
     for (int64_t b = begin; b < end; b++)
-        shift_gather_item(t->y + b * C * ld, t->w + b * K * ld, t->x + b * C * ld, t->shifts, bounds, segments, N, ld, K, C, 0);
+        shift_gather_item(t->y + b * C * ld, t->r ? t->r + b * C * ld : NULL, t->w + b * K * ld, t->x + b * C * ld,
+                          t->shifts, bounds, segments, N, ld, K, C, 0);
 }
 
 static void shift_backward_items(void *ctx, int64_t begin, int64_t end) {
@@ -168,10 +176,18 @@ static void shift_backward_items(void *ctx, int64_t begin, int64_t end) {
     for (int64_t b = begin; b < end; b++) {
         if (t->dw)
             shift_value_grad_item(t->dw + b * K * ld, t->dy + b * C * ld, t->x + b * C * ld, t->shifts, forward_bounds,
-                                  fseg, N, ld, K, C);
-        if (t->dx)
-            shift_gather_item(t->dx + b * C * ld, t->w + b * K * ld, t->dy + b * C * ld, t->shifts, transposed_bounds,
-                              tseg, N, ld, K, C, 1);
+                                  fseg, N, ld, K, C, t->accumulate);
+        if (t->dx) {
+            float *dxb = t->dx + b * C * ld;
+            shift_gather_item(dxb, t->accumulate ? dxb : NULL, t->w + b * K * ld, t->dy + b * C * ld, t->shifts,
+                              transposed_bounds, tseg, N, ld, K, C, 1);
+        }
+        if (t->dr)                                   /* the residual's gradient: dr += dy */
+            for (int64_t c = 0; c < C; c++) {
+                float *drc = t->dr + (b * C + c) * ld;
+                const float *dyc = t->dy + (b * C + c) * ld;
+                for (int64_t i = 0; i < N; i++) drc[i] += dyc[i];
+            }
     }
 }
 
@@ -182,26 +198,31 @@ static int shift_args_ok(const int64_t *shifts, int64_t B, int64_t N, int64_t K,
     return 1;
 }
 
-/* y[b, c, i] = sum_k w[b, k, i] x[b, c, (i + s_k) mod N], links added in order k.
- * y: B*C*ld, w: B*K*ld, x: B*C*ld (rows of N positions, ld >= N apart), shifts: K (each in [0, N));
- * y must not overlap x. Entries past N in a row are neither read nor written. */
-int sf_shift_factor_forward_f32(float *y, const float *w, const float *x, const int64_t *shifts,
+/* y[b, c, i] = r[b, c, i] + sum_k w[b, k, i] x[b, c, (i + s_k) mod N], links added in order k after
+ * the residual r (taken as zero when NULL).
+ * y: B*C*ld, w: B*K*ld, x: B*C*ld, r: B*C*ld (rows of N positions, ld >= N apart), shifts: K
+ * (each in [0, N)); y must not overlap x (it may be r). Entries past N in a row are neither read
+ * nor written. */
+int sf_shift_factor_forward_f32(float *y, const float *w, const float *x, const float *r, const int64_t *shifts,
                                 int64_t B, int64_t N, int64_t K, int64_t C, int64_t ld) {
     if (!y || !w || !x || !shift_args_ok(shifts, B, N, K, C, ld)) return SF_ERR_ARGUMENT;
-    shift_job job = {.y = y, .w = w, .x = x, .shifts = shifts, .B = B, .N = N, .K = K, .C = C, .ld = ld};
+    shift_job job = {.y = y, .w = w, .x = x, .r = r, .shifts = shifts, .B = B, .N = N, .K = K, .C = C, .ld = ld};
     sf_parallel_rows(shift_forward_items, &job, B, C * K * N);
     return SF_OK;
 }
 
-/* Backward of sf_shift_factor_forward_f32 for dy:
- *   dx[b, c, j] += sum_k w[b, k, i] dy[b, c, i] over the i with (i + s_k) mod N = j (skipped when dx is NULL),
- *   dw[b, k, i] += sum_c dy[b, c, i] x[b, c, (i + s_k) mod N]             (skipped when dw is NULL).
- * dx: B*C*ld, dw: B*K*ld, dy: B*C*ld, w: B*K*ld, x: B*C*ld, shifts: K */
-int sf_shift_factor_backward_f32(float *dx, float *dw, const float *dy, const float *w, const float *x,
-                                 const int64_t *shifts, int64_t B, int64_t N, int64_t K, int64_t C, int64_t ld) {
+/* Backward of sf_shift_factor_forward_f32 for dy. With accumulate = 1 the gradients are added
+ * (llm.c style), with 0 they overwrite the outputs (no zeroing pass needed):
+ *   dx[b, c, j] (+)= sum_k w[b, k, i] dy[b, c, i] over the i with (i + s_k) mod N = j (skipped when dx is NULL),
+ *   dw[b, k, i] (+)= sum_c dy[b, c, i] x[b, c, (i + s_k) mod N]             (skipped when dw is NULL),
+ *   dr[b, c, i] += dy[b, c, i]: the residual's gradient, always added     (skipped when dr is NULL).
+ * dx, dr: B*C*ld, dw: B*K*ld, dy: B*C*ld, w: B*K*ld, x: B*C*ld, shifts: K */
+int sf_shift_factor_backward_f32(float *dx, float *dw, float *dr, const float *dy, const float *w, const float *x,
+                                 const int64_t *shifts, int64_t B, int64_t N, int64_t K, int64_t C, int64_t ld,
+                                 int accumulate) {
     if (!dy || !w || !x || !shift_args_ok(shifts, B, N, K, C, ld)) return SF_ERR_ARGUMENT;
-    shift_job job = {.dx = dx, .dw = dw, .w = w, .x = x, .dy = dy, .shifts = shifts, .B = B, .N = N, .K = K, .C = C,
-                     .ld = ld};
-    if (dw || dx) sf_parallel_rows(shift_backward_items, &job, B, 2 * C * K * N);
+    shift_job job = {.dx = dx, .dw = dw, .dr = dr, .w = w, .x = x, .dy = dy, .shifts = shifts, .B = B, .N = N, .K = K,
+                     .C = C, .ld = ld, .accumulate = accumulate != 0};
+    if (dw || dx || dr) sf_parallel_rows(shift_backward_items, &job, B, 2 * C * K * N);
     return SF_OK;
 }

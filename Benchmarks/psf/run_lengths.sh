@@ -24,7 +24,7 @@ mkdir -p "$OUT_DIR"
 # Order overfits 10k-20k sequences at 95-97% (train accuracy above validation), so it gets more data.
 PLAN="
 adding 1024  20000 1000 1000 7 0.99
-order  1024  60000 1000 1000 3 0.99
+order  1024 100000 2000 2000 6 0.99
 adding 16384   800   80   80 1 -
 order  16384   800   80   80 1 -
 adding 128   10000  400  400 6 0.99

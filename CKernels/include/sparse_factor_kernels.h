@@ -133,22 +133,25 @@ int64_t sf_chain_objective_scratch_f64(int64_t M, int64_t N, int64_t K);
  * halve the speed). Each output row has one owning thread; links (forward, input gradient)
  * and channels (value gradient) are added in order. */
 
-/* y[b, c, i] = sum_k w[b, k, i] x[b, c, (i + s_k) mod N].
- * y: B*C*ld, w: B*K*ld, x: B*C*ld, shifts: K (each in [0, N)); y must not overlap x. */
-int sf_shift_factor_forward_f32(float *y, const float *w, const float *x, const int64_t *shifts,
+/* y[b, c, i] = r[b, c, i] + sum_k w[b, k, i] x[b, c, (i + s_k) mod N] (r NULL: zero).
+ * y, x, r: B*C*ld, w: B*K*ld, shifts: K (each in [0, N)); y must not overlap x (it may be r). */
+int sf_shift_factor_forward_f32(float *y, const float *w, const float *x, const float *r, const int64_t *shifts,
                                 int64_t B, int64_t N, int64_t K, int64_t C, int64_t ld);
-/* dx[b, c, (i + s_k) mod N] += w[b, k, i] dy[b, c, i] summed over k, i (skipped when dx is NULL);
- * dw[b, k, i] += sum_c dy[b, c, i] x[b, c, (i + s_k) mod N] (skipped when dw is NULL).
- * dx: B*C*ld, dw: B*K*ld, dy: B*C*ld, w: B*K*ld, x: B*C*ld, shifts: K */
-int sf_shift_factor_backward_f32(float *dx, float *dw, const float *dy, const float *w, const float *x,
-                                 const int64_t *shifts, int64_t B, int64_t N, int64_t K, int64_t C, int64_t ld);
+/* dx[b, c, (i + s_k) mod N] (+)= w[b, k, i] dy[b, c, i] summed over k, i (skipped when dx is NULL);
+ * dw[b, k, i] (+)= sum_c dy[b, c, i] x[b, c, (i + s_k) mod N] (skipped when dw is NULL);
+ * dr += dy (the residual's gradient; skipped when dr is NULL). "(+)=" adds when accumulate is
+ * non-zero and overwrites when it is 0.  dx, dr, dy, x: B*C*ld, dw, w: B*K*ld, shifts: K */
+int sf_shift_factor_backward_f32(float *dx, float *dw, float *dr, const float *dy, const float *w, const float *x,
+                                 const int64_t *shifts, int64_t B, int64_t N, int64_t K, int64_t C, int64_t ld,
+                                 int accumulate);
 
 /* ---- naive single-thread references (test oracles; same contracts as above) ------------ */
 
-int sf_ref_shift_factor_forward_f32(float *y, const float *w, const float *x, const int64_t *shifts,
+int sf_ref_shift_factor_forward_f32(float *y, const float *w, const float *x, const float *r, const int64_t *shifts,
                                     int64_t B, int64_t N, int64_t K, int64_t C, int64_t ld);
-int sf_ref_shift_factor_backward_f32(float *dx, float *dw, const float *dy, const float *w, const float *x,
-                                     const int64_t *shifts, int64_t B, int64_t N, int64_t K, int64_t C, int64_t ld);
+int sf_ref_shift_factor_backward_f32(float *dx, float *dw, float *dr, const float *dy, const float *w, const float *x,
+                                     const int64_t *shifts, int64_t B, int64_t N, int64_t K, int64_t C, int64_t ld,
+                                     int accumulate);
 int sf_ref_factor_forward_f32(float *y, const float *w, const float *x, const int64_t *cols,
                               int64_t B, int64_t N, int64_t K, int64_t C, int64_t w_bstride);
 int sf_ref_factor_forward_f64(double *y, const double *w, const double *x, const int64_t *cols,

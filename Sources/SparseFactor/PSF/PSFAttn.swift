@@ -293,8 +293,7 @@ final class PSFMixingLayer {
                 factorValues.append(w)
             }
             factorInputs.append(v)
-            v = try kernels.forward(values: w, input: v, batch: batch, channels: channels)
-            if residuals { addInPlace(&v, v0) }
+            v = try kernels.forward(values: w, input: v, residual: residuals ? v0 : nil, batch: batch, channels: channels)
         }
         return try Tensor(shape: [batch, n, channels], values: toPositionMajor(v, width: channels))
     }
@@ -307,15 +306,14 @@ final class PSFMixingLayer {
         }
         let n = topology.size
         var dv = toChannelMajor(outputGradient.values, width: channels)
-        var dv0 = [Float](repeating: 0, count: residuals ? dv.count : 0)
+        var dv0: [Float]? = residuals ? [Float](repeating: 0, count: dv.count) : nil
         var de: [Float]?
         if case .embedding(let e) = source { de = [Float](repeating: 0, count: e.count) }
         for m in f.indices.reversed() {
             // V_m = W_m V_{m−1} (+ V0): V0 collects dV_m, V_{m−1} gets W_mᵀ dV_m, f_m gets dW_m.
-            if residuals { addInPlace(&dv0, dv) }
             let w = recompute ? try factorValues(m) : factorValues[m]
             let gradients = try kernels.backward(outputGradient: dv, values: w, input: factorInputs[m],
-                                                 batch: batch, channels: channels)
+                                                 residualGradient: &dv0, batch: batch, channels: channels)
             dv = gradients.input
             switch source {
             case .embedding(let e):
@@ -329,7 +327,7 @@ final class PSFMixingLayer {
                 try folded(foldedF?[m]).backward(gradients.values, e)
             }
         }
-        if residuals { addInPlace(&dv, dv0) }
+        if let dv0 { addInPlace(&dv, dv0) }
         if case .folded(let e) = source, !gReadsPrevious {
             try folded(foldedG).backward(dv, e)
             return (nil, de)

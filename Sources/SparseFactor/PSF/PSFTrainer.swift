@@ -312,8 +312,8 @@ public final class PSFTrainer {
     }
 }
 
-/// CPU seconds used by the process so far, all threads.
-func processCPUSeconds() -> Double {
+/// CPU seconds used by the process so far, all threads (for ms/step figures beside wall time).
+public func processCPUSeconds() -> Double {
     var t = timespec()
     guard clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t) == 0 else { return 0 }
     return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9

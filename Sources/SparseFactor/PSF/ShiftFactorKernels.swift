@@ -34,16 +34,21 @@ struct ShiftFactorKernels {
 
     var links: Int { shifts.count }
 
-    /// y = W·x for every sequence: x `[B, C, stride]`, values `[B, K, stride]`.
-    func forward(values w: [Float], input x: [Float], batch: Int, channels: Int) throws -> [Float] {
+    /// y = W·x (+ residual) for every sequence: x and the residual `[B, C, stride]`, values `[B, K, stride]`.
+    func forward(values w: [Float], input x: [Float], residual: [Float]?, batch: Int, channels: Int) throws -> [Float] {
         try checkSizes(values: w, block: x, batch: batch, channels: channels)
+        if let residual, residual.count != x.count {
+            throw SparseFactorError.shapeMismatch(expected: "a residual of \(x.count) values", got: "\(residual.count)")
+        }
         var y = uninitializedFloats(x.count)           // the kernel writes every entry but the padding
         let status = y.withUnsafeMutableBufferPointer { yp in
             w.withUnsafeBufferPointer { wp in
                 x.withUnsafeBufferPointer { xp in
-                    shifts.withUnsafeBufferPointer { sp in
-                        sf_shift_factor_forward_f32(yp.baseAddress, wp.baseAddress, xp.baseAddress, sp.baseAddress,
-                                                    Int64(batch), Int64(size), Int64(links), Int64(channels), Int64(stride))
+                    withOptionalBuffer(residual) { rp in
+                        shifts.withUnsafeBufferPointer { sp in
+                            sf_shift_factor_forward_f32(yp.baseAddress, wp.baseAddress, xp.baseAddress, rp, sp.baseAddress,
+                                                        Int64(batch), Int64(size), Int64(links), Int64(channels), Int64(stride))
+                        }
                     }
                 }
             }
@@ -53,24 +58,28 @@ struct ShiftFactorKernels {
         return y
     }
 
-    /// (dL/dx, dL/dvalues) for dL/dy of `forward(values: w, input: x, …)`.
-    func backward(outputGradient dy: [Float], values w: [Float], input x: [Float], batch: Int,
-                  channels: Int) throws -> (input: [Float], values: [Float]) {
+    /// (dL/dx, dL/dvalues) for dL/dy of `forward(values: w, input: x, …)`; dL/dy is also added to
+    /// `residualGradient` when given (the residual's share).
+    func backward(outputGradient dy: [Float], values w: [Float], input x: [Float], residualGradient: inout [Float]?,
+                  batch: Int, channels: Int) throws -> (input: [Float], values: [Float]) {
         try checkSizes(values: w, block: x, batch: batch, channels: channels)
-        guard dy.count == x.count else {
-            throw SparseFactorError.shapeMismatch(expected: "\(x.count) output-gradient values", got: "\(dy.count)")
+        guard dy.count == x.count, residualGradient.map({ $0.count == x.count }) ?? true else {
+            throw SparseFactorError.shapeMismatch(expected: "\(x.count) output- and residual-gradient values", got: "\(dy.count)")
         }
-        var dx = [Float](repeating: 0, count: x.count)
-        var dw = [Float](repeating: 0, count: w.count)
+        // Overwritten by the kernel (accumulate = 0): no zero-filling pass.
+        var dx = uninitializedFloats(x.count)
+        var dw = uninitializedFloats(w.count)
         let status = dx.withUnsafeMutableBufferPointer { dxp in
             dw.withUnsafeMutableBufferPointer { dwp in
-                dy.withUnsafeBufferPointer { dyp in
-                    w.withUnsafeBufferPointer { wp in
-                        x.withUnsafeBufferPointer { xp in
-                            shifts.withUnsafeBufferPointer { sp in
-                                sf_shift_factor_backward_f32(dxp.baseAddress, dwp.baseAddress, dyp.baseAddress, wp.baseAddress,
-                                                             xp.baseAddress, sp.baseAddress, Int64(batch), Int64(size),
-                                                             Int64(links), Int64(channels), Int64(stride))
+                withOptionalMutableBuffer(&residualGradient) { drp in
+                    dy.withUnsafeBufferPointer { dyp in
+                        w.withUnsafeBufferPointer { wp in
+                            x.withUnsafeBufferPointer { xp in
+                                shifts.withUnsafeBufferPointer { sp in
+                                    sf_shift_factor_backward_f32(dxp.baseAddress, dwp.baseAddress, drp, dyp.baseAddress,
+                                                                 wp.baseAddress, xp.baseAddress, sp.baseAddress, Int64(batch),
+                                                                 Int64(size), Int64(links), Int64(channels), Int64(stride), 0)
+                                }
                             }
                         }
                     }
@@ -78,6 +87,8 @@ struct ShiftFactorKernels {
             }
         }
         try checkKernel(status, "shift factor backward")
+        zeroPadding(&dx, n: size, stride: stride)
+        zeroPadding(&dw, n: size, stride: stride)
         return (dx, dw)
     }
 
@@ -135,4 +146,16 @@ func zeroPadding(_ values: inout [Float], n: Int, stride: Int) {
 /// kernel writes would be a logic error, not undefined behaviour.)
 func uninitializedFloats(_ count: Int) -> [Float] {
     [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+}
+
+/// `body` with the array's base address, or nil for a nil array.
+func withOptionalBuffer<R>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let values else { return body(nil) }
+    return values.withUnsafeBufferPointer { body($0.baseAddress) }
+}
+
+/// `body` with the array's mutable base address, or nil for a nil array.
+func withOptionalMutableBuffer<R>(_ values: inout [Float]?, _ body: (UnsafeMutablePointer<Float>?) -> R) -> R {
+    guard values != nil else { return body(nil) }
+    return values!.withUnsafeMutableBufferPointer { body($0.baseAddress) }
 }

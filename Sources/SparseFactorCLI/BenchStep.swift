@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import SparseFactor
+
+/// `sparsefactor bench step`: the time of one PSF-Attn training step, measured the way
+/// `Benchmarks/pytorch/psf_attn_step.py` measures PyTorch, so the two can be set side by side:
+/// the paper's synthetic-task model, one fixed generated batch, each step = zero gradients,
+/// forward, loss, backward, Adam update; the median of the timed steps after warm-up steps.
+struct BenchStep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "step",
+        abstract: "Time one PSF-Attn training step (forward, backward, Adam) on a fixed batch.")
+
+    @Option(help: "The task whose model and data to use.") var task: SyntheticTask = .adding
+    @Option(help: "Sequence length N (≥ 2).") var length: Int = 1024
+    @Option(help: "Batch size (≥ 1).") var batch: Int = 40
+    @Option(help: "Untimed warm-up steps.") var warmup: Int = 3
+    @Option(help: "Timed steps.") var steps: Int = 20
+    @Option(help: "Seed of the model and the batch.") var seed: UInt64 = 1
+    @Option(help: "Threads (default: the OpenMP default, OMP_NUM_THREADS).") var threads: Int?
+    @Flag(help: "Print one JSON object as the last line.") var json = false
+
+    func validate() throws {
+        guard length >= 2 else { throw ValidationError("--length must be at least 2, got \(length)") }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
+        guard steps >= 1, warmup >= 0 else { throw ValidationError("--steps must be ≥ 1 and --warmup ≥ 0") }
+        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
+    }
+
+    func run() throws {
+        try runReportingErrors {
+            if let threads { Parallelism.threads = threads }
+            let configuration = PSFAttnConfiguration(task: task, length: length)
+            let model = try PSFAttn(configuration: configuration, seed: seed)
+            model.computesInputGradient = false
+            let optimizer = try Adam(parameters: model.parameters, learningRate: 1e-3)
+            let data = try SyntheticDataset(task: task, length: length, count: batch, seed: seed &+ 1)
+            let (x, y) = try data.batch(Array(0..<batch))
+
+            func step() throws -> Double {
+                let start = DispatchTime.now().uptimeNanoseconds
+                optimizer.zeroGradients()
+                let prediction = try model(x)
+                let gradient = task == .adding ? try MSELoss()(prediction, y).gradient : try CrossEntropyLoss()(prediction, y).gradient
+                _ = try model.backward(gradient)
+                try optimizer.step()
+                return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-6
+            }
+            for _ in 0..<warmup { _ = try step() }
+            let cpuStart = processCPUSeconds()
+            let times = try (0..<steps).map { _ in try step() }.sorted()
+            let cpuMs = (processCPUSeconds() - cpuStart) * 1e3 / Double(steps)
+            let median = times.count % 2 == 1 ? times[times.count / 2] : 0.5 * (times[times.count / 2 - 1] + times[times.count / 2])
+            if json {
+                printJSONLine(["framework": "sparsefactor", "task": task.rawValue, "length": length, "batch": batch,
+                               "params": model.parameterCount, "ms_per_step": median, "ms_min": times[0],
+                               "cpu_ms_per_step": cpuMs, "steps": steps, "threads": Parallelism.effectiveThreads,
+                               "cpu": Parallelism.cpuDispatch])
+            } else {
+                print(String(format: "sparsefactor %@ N=%d B=%d threads=%d params=%d: median %.2f ms/step (min %.2f), process CPU %.1f ms/step [%@]",
+                             task.rawValue, length, batch, Parallelism.effectiveThreads, model.parameterCount, median, times[0],
+                             cpuMs, Parallelism.cpuDispatch))
+            }
+        }
+    }
+}
