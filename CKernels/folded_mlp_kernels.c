@@ -111,12 +111,25 @@ static inline void fm_load_constants(float *ctg, const folded_job *job, int64_t 
 SF_VECTOR_CLONES
 static void fm_hidden(float *restrict hid, float *restrict gp, const float *restrict zt, const float *restrict ctg,
                       const float *restrict a, int64_t F, int64_t H) {
+    /* Eight hidden units at a time: eight independent FMA chains (F is often 2, and one chain
+     * at a time would wait on the FMA latency). */
+    enum { JB = 8 };
     for (int t = 0; t < FM_TILE; t++) {
         const float *z = zt + t * F * FM_LANES;
-        for (int64_t j = 0; j < H; j++) {
-            fm_vec pre = fm_load(ctg + j * FM_LANES);
-            for (int64_t f = 0; f < F; f++) pre += a[j * F + f] * fm_load(z + f * FM_LANES);
-            fm_store(hid + (t * H + j) * FM_LANES, pre);
+        int64_t j0 = 0;
+        for (; j0 + JB <= H; j0 += JB) {
+            fm_vec pre[JB];
+            for (int jj = 0; jj < JB; jj++) pre[jj] = fm_load(ctg + (j0 + jj) * FM_LANES);
+            for (int64_t f = 0; f < F; f++) {
+                const fm_vec zf = fm_load(z + f * FM_LANES);
+                for (int jj = 0; jj < JB; jj++) pre[jj] += a[(j0 + jj) * F + f] * zf;
+            }
+            for (int jj = 0; jj < JB; jj++) fm_store(hid + (t * H + j0 + jj) * FM_LANES, pre[jj]);
+        }
+        for (; j0 < H; j0++) {
+            fm_vec pre = fm_load(ctg + j0 * FM_LANES);
+            for (int64_t f = 0; f < F; f++) pre += a[j0 * F + f] * fm_load(z + f * FM_LANES);
+            fm_store(hid + (t * H + j0) * FM_LANES, pre);
         }
     }
     nn_gelu_block(hid, gp, FM_TILE * H * FM_LANES);

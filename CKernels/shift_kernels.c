@@ -156,6 +156,13 @@ static void shift_value_grad_item(float *dw, const float *dy, const float *x, co
     }
 }
 
+/* y[c][i] += x[c][i] for C rows of N entries, ld apart. */
+SF_VECTOR_CLONES
+static void shift_add_rows(float *restrict y, const float *restrict x, int64_t C, int64_t N, int64_t ld) {
+    for (int64_t c = 0; c < C; c++)
+        for (int64_t i = 0; i < N; i++) y[c * ld + i] += x[c * ld + i];
+}
+
 /* Each sequence b belongs to one thread. */
 static void shift_forward_items(void *ctx, int64_t begin, int64_t end) {
     shift_job *t = (shift_job *)ctx;
@@ -182,12 +189,7 @@ static void shift_backward_items(void *ctx, int64_t begin, int64_t end) {
             shift_gather_item(dxb, t->accumulate ? dxb : NULL, t->w + b * K * ld, t->dy + b * C * ld, t->shifts,
                               transposed_bounds, tseg, N, ld, K, C, 1);
         }
-        if (t->dr)                                   /* the residual's gradient: dr += dy */
-            for (int64_t c = 0; c < C; c++) {
-                float *drc = t->dr + (b * C + c) * ld;
-                const float *dyc = t->dy + (b * C + c) * ld;
-                for (int64_t i = 0; i < N; i++) drc[i] += dyc[i];
-            }
+        if (t->dr) shift_add_rows(t->dr + b * C * ld, t->dy + b * C * ld, C, N, ld);   /* the residual's gradient */
     }
 }
 

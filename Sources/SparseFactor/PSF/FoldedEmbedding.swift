@@ -13,7 +13,7 @@ import CKernels
 /// ``applyGradients()`` hands them to the embedding's parameters.
 final class FoldedEmbedding {
     /// z, channel-major `[B, F, stride]` (each feature's N positions contiguous), as the kernels want.
-    let z: [Float]
+    let z: AlignedFloats
     /// Q, `[D, F]`.
     let q: [Float]
     /// s, `[P, D]`: the bias (+ positions) of every distinct position, P = N or 1.
@@ -29,8 +29,8 @@ final class FoldedEmbedding {
     /// dL/dQ `[D, F]` and dL/ds `[P, D]`, summed over every MLP that read this embedding.
     var qGradient: [Float]
     var sGradient: [Float]
-    /// dL/dz `[B, F, stride]` for feature inputs (empty for token ids, which have no gradient).
-    var zGradient: [Float]
+    /// dL/dz `[B, F, stride]` for feature inputs (nil for token ids, which have no gradient, or when not asked for).
+    let zGradient: AlignedFloats?
 
     private let inputLayer: any Layer
     private let positionalEmbedding: PositionalEmbedding?
@@ -46,10 +46,12 @@ final class FoldedEmbedding {
             let ids = try embedding.tokenIDs(x)
             let vocabulary = embedding.vocabulary
             dimension = embedding.dimension
-            var oneHot = [Float](repeating: 0, count: batch * vocabulary * stride)
-            for (r, id) in ids.enumerated() {
-                let (b, i) = r.quotientAndRemainder(dividingBy: length)
-                oneHot[(b * vocabulary + Int(id)) * stride + i] = 1
+            let oneHot = AlignedFloats(zeros: batch * vocabulary * stride)
+            oneHot.withUnsafeMutableBufferPointer { h in
+                for (r, id) in ids.enumerated() {
+                    let (b, i) = r.quotientAndRemainder(dividingBy: length)
+                    h[(b * vocabulary + Int(id)) * stride + i] = 1
+                }
             }
             z = oneHot
             features = vocabulary
@@ -85,7 +87,7 @@ final class FoldedEmbedding {
             positions = 1
             s = base
         }
-        zGradient = inputGradient && inputLayer is InputProjection ? [Float](repeating: 0, count: z.count) : []
+        zGradient = inputGradient && inputLayer is InputProjection ? AlignedFloats(zeros: z.count) : nil
         qGradient = [Float](repeating: 0, count: q.count)
         sGradient = [Float](repeating: 0, count: s.count)
         self.inputLayer = inputLayer
@@ -143,7 +145,7 @@ final class FoldedMLP {
     var outputs: Int { last.outputs }
 
     /// The MLP's outputs on the folded embedding, channel-major `[B, O, stride]`.
-    func forward(_ e: FoldedEmbedding) throws -> [Float] {
+    func forward(_ e: FoldedEmbedding) throws -> AlignedFloats {
         let (h, d, f, p) = (hidden, e.dimension, e.features, e.positions)
         guard first.inputs == d, let b1 = first.bias?.value.values, let b2 = last.bias?.value.values else {
             throw SparseFactorError.invalidArgument("a folded MLP needs biases and \(d) inputs, got \(first.inputs)")
@@ -157,9 +159,9 @@ final class FoldedMLP {
         let cStride = p == 1 ? 1 : e.stride
         var ct = [Float](repeating: 0, count: h * cStride)
         for j in 0..<h { for x in 0..<p { ct[j * cStride + x] = compact[j * p + x] + b1[j] } }
-        var out = uninitializedFloats(e.batch * outputs * e.stride)        // the kernel writes all but the padding
-        let status = out.withUnsafeMutableBufferPointer { op in
-            e.z.withUnsafeBufferPointer { zp in
+        var status: Int32 = 0
+        let out = AlignedFloats(count: e.batch * outputs * e.stride) { op in     // the kernel writes all but the padding
+            status = e.z.withUnsafeBufferPointer { zp in
                 a.withUnsafeBufferPointer { ap in
                     ct.withUnsafeBufferPointer { cp in
                         last.weight.value.values.withUnsafeBufferPointer { wp in
@@ -174,14 +176,14 @@ final class FoldedMLP {
             }
         }
         try checkKernel(status, "folded MLP forward")
-        zeroPadding(&out, n: e.length, stride: e.stride)
+        out.zeroPadding(n: e.length, stride: e.stride)
         cache = (a, ct)
         return out
     }
 
     /// Adds the gradients of both linear layers for dL/d(outputs) `[B, O, stride]` of the last forward,
     /// and dL/dQ, dL/ds (and dL/dz) to `e`.
-    func backward(_ outputGradient: [Float], _ e: FoldedEmbedding) throws {
+    func backward(_ outputGradient: AlignedFloats, _ e: FoldedEmbedding) throws {
         guard let cache, outputGradient.count == e.batch * outputs * e.stride,
               let b1 = first.bias, let b2 = last.bias else {
             throw SparseFactorError.invalidArgument("folded MLP: backward without a matching forward pass")
@@ -191,7 +193,7 @@ final class FoldedMLP {
         var da = [Float](repeating: 0, count: h * f)
         let cStride = p == 1 ? 1 : e.stride
         var dct = [Float](repeating: 0, count: h * cStride)
-        let status = e.zGradient.withUnsafeMutableBufferPointer { dzp in
+        let status = withOptionalMutableBuffer(e.zGradient) { dzp in
             da.withUnsafeMutableBufferPointer { dap in
                 dct.withUnsafeMutableBufferPointer { dcp in
                     last.weight.gradient.values.withUnsafeMutableBufferPointer { dwp in
@@ -201,7 +203,7 @@ final class FoldedMLP {
                                     a.withUnsafeBufferPointer { ap in
                                         ct.withUnsafeBufferPointer { cp in
                                             last.weight.value.values.withUnsafeBufferPointer { wp in
-                                                sf_folded_mlp_backward_f32(dzp.isEmpty ? nil : dzp.baseAddress,
+                                                sf_folded_mlp_backward_f32(dzp,
                                                                            dap.baseAddress, dcp.baseAddress, dwp.baseAddress,
                                                                            dbp.baseAddress, gp.baseAddress, zp.baseAddress,
                                                                            ap.baseAddress, cp.baseAddress, wp.baseAddress,

@@ -151,8 +151,8 @@ public final class PSFAttn: Layer {
         if let folded = cache.folded {
             folded.applyGradients()
             // dL/dinput: the features' gradient, or zeros for token ids.
-            guard !folded.zGradient.isEmpty else { return Tensor(shape: cache.inputShape) }
-            return try Tensor(shape: cache.inputShape, values: positionMajor(folded.zGradient, batch: cache.batch, n: folded.length,
+            guard let zGradient = folded.zGradient else { return Tensor(shape: cache.inputShape) }
+            return try Tensor(shape: cache.inputShape, values: positionMajor(zGradient, batch: cache.batch, n: folded.length,
                                                                              width: folded.features, stride: folded.stride))
         }
         if let positions { de = try positions.backward(de) }
@@ -241,8 +241,8 @@ final class PSFMixingLayer {
 
     /// What backward needs: the block each factor was applied to, and (unless recomputing)
     /// the factor values; where E came from, for recomputation and the MLPs' backward.
-    private var factorInputs: [[Float]] = []
-    private var factorValues: [[Float]] = []
+    private var factorInputs: [AlignedFloats] = []
+    private var factorValues: [AlignedFloats] = []
     private var source: MixingInput?
     /// Whether g read the previous block's V (else E).
     private var gReadsPrevious = false
@@ -275,7 +275,7 @@ final class PSFMixingLayer {
         self.source = source
         self.batch = batch
         gReadsPrevious = previous != nil
-        let v0: [Float]
+        let v0: AlignedFloats
         switch (previous, source) {
         case (let x?, _): v0 = toChannelMajor(try g(x).values, width: channels)
         case (nil, .embedding(let e)): v0 = toChannelMajor(try g(e).values, width: channels)
@@ -306,14 +306,14 @@ final class PSFMixingLayer {
         }
         let n = topology.size
         var dv = toChannelMajor(outputGradient.values, width: channels)
-        var dv0: [Float]? = residuals ? [Float](repeating: 0, count: dv.count) : nil
+        let dv0 = residuals ? AlignedFloats(zeros: dv.count) : nil
         var de: [Float]?
         if case .embedding(let e) = source { de = [Float](repeating: 0, count: e.count) }
         for m in f.indices.reversed() {
             // V_m = W_m V_{m−1} (+ V0): V0 collects dV_m, V_{m−1} gets W_mᵀ dV_m, f_m gets dW_m.
             let w = recompute ? try factorValues(m) : factorValues[m]
             let gradients = try kernels.backward(outputGradient: dv, values: w, input: factorInputs[m],
-                                                 residualGradient: &dv0, batch: batch, channels: channels)
+                                                 residualGradient: dv0, batch: batch, channels: channels)
             dv = gradients.input
             switch source {
             case .embedding(let e):
@@ -327,7 +327,7 @@ final class PSFMixingLayer {
                 try folded(foldedF?[m]).backward(gradients.values, e)
             }
         }
-        if let dv0 { addInPlace(&dv, dv0) }
+        if let dv0 { dv.add(dv0) }
         if case .folded(let e) = source, !gReadsPrevious {
             try folded(foldedG).backward(dv, e)
             return (nil, de)
@@ -339,11 +339,11 @@ final class PSFMixingLayer {
     }
 
     /// `[B, N, width]` → `[B, width, stride]` and back.
-    private func toChannelMajor(_ values: [Float], width: Int) -> [Float] {
+    private func toChannelMajor(_ values: [Float], width: Int) -> AlignedFloats {
         channelMajor(values, batch: batch, n: topology.size, width: width, stride: kernels.stride)
     }
 
-    private func toPositionMajor(_ values: [Float], width: Int) -> [Float] {
+    private func toPositionMajor(_ values: AlignedFloats, width: Int) -> [Float] {
         positionMajor(values, batch: batch, n: topology.size, width: width, stride: kernels.stride)
     }
 
@@ -359,7 +359,7 @@ final class PSFMixingLayer {
     }
 
     /// W_m = f_m(E), link-major `[B, K, stride]`.
-    private func factorValues(_ m: Int) throws -> [Float] {
+    private func factorValues(_ m: Int) throws -> AlignedFloats {
         switch source {
         case .embedding(let e)?: return toChannelMajor(try f[m](e).values, width: kernels.links)
         case .folded(let e)?: return try folded(foldedF?[m]).forward(e)

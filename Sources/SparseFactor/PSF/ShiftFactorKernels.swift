@@ -35,14 +35,15 @@ struct ShiftFactorKernels {
     var links: Int { shifts.count }
 
     /// y = W·x (+ residual) for every sequence: x and the residual `[B, C, stride]`, values `[B, K, stride]`.
-    func forward(values w: [Float], input x: [Float], residual: [Float]?, batch: Int, channels: Int) throws -> [Float] {
+    func forward(values w: AlignedFloats, input x: AlignedFloats, residual: AlignedFloats?, batch: Int,
+                 channels: Int) throws -> AlignedFloats {
         try checkSizes(values: w, block: x, batch: batch, channels: channels)
         if let residual, residual.count != x.count {
             throw SparseFactorError.shapeMismatch(expected: "a residual of \(x.count) values", got: "\(residual.count)")
         }
-        var y = uninitializedFloats(x.count)           // the kernel writes every entry but the padding
-        let status = y.withUnsafeMutableBufferPointer { yp in
-            w.withUnsafeBufferPointer { wp in
+        var status: Int32 = 0
+        let y = AlignedFloats(count: x.count) { yp in          // the kernel writes every entry but the padding
+            status = w.withUnsafeBufferPointer { wp in
                 x.withUnsafeBufferPointer { xp in
                     withOptionalBuffer(residual) { rp in
                         shifts.withUnsafeBufferPointer { sp in
@@ -54,24 +55,24 @@ struct ShiftFactorKernels {
             }
         }
         try checkKernel(status, "shift factor forward")
-        zeroPadding(&y, n: size, stride: stride)
+        y.zeroPadding(n: size, stride: stride)
         return y
     }
 
     /// (dL/dx, dL/dvalues) for dL/dy of `forward(values: w, input: x, …)`; dL/dy is also added to
     /// `residualGradient` when given (the residual's share).
-    func backward(outputGradient dy: [Float], values w: [Float], input x: [Float], residualGradient: inout [Float]?,
-                  batch: Int, channels: Int) throws -> (input: [Float], values: [Float]) {
+    func backward(outputGradient dy: AlignedFloats, values w: AlignedFloats, input x: AlignedFloats,
+                  residualGradient: AlignedFloats?, batch: Int, channels: Int) throws -> (input: AlignedFloats, values: AlignedFloats) {
         try checkSizes(values: w, block: x, batch: batch, channels: channels)
         guard dy.count == x.count, residualGradient.map({ $0.count == x.count }) ?? true else {
             throw SparseFactorError.shapeMismatch(expected: "\(x.count) output- and residual-gradient values", got: "\(dy.count)")
         }
-        // Overwritten by the kernel (accumulate = 0): no zero-filling pass.
-        var dx = uninitializedFloats(x.count)
-        var dw = uninitializedFloats(w.count)
-        let status = dx.withUnsafeMutableBufferPointer { dxp in
-            dw.withUnsafeMutableBufferPointer { dwp in
-                withOptionalMutableBuffer(&residualGradient) { drp in
+        // Both overwritten by the kernel (accumulate = 0): no zero-filling pass.
+        var status: Int32 = 0
+        var dw: AlignedFloats?
+        let dx = AlignedFloats(count: x.count) { dxp in
+            dw = AlignedFloats(count: w.count) { dwp in
+                status = withOptionalMutableBuffer(residualGradient) { drp in
                     dy.withUnsafeBufferPointer { dyp in
                         w.withUnsafeBufferPointer { wp in
                             x.withUnsafeBufferPointer { xp in
@@ -87,12 +88,13 @@ struct ShiftFactorKernels {
             }
         }
         try checkKernel(status, "shift factor backward")
-        zeroPadding(&dx, n: size, stride: stride)
-        zeroPadding(&dw, n: size, stride: stride)
+        guard let dw else { throw SparseFactorError.invalidArgument("shift factor backward: no value gradient") }
+        dx.zeroPadding(n: size, stride: stride)
+        dw.zeroPadding(n: size, stride: stride)
         return (dx, dw)
     }
 
-    private func checkSizes(values w: [Float], block x: [Float], batch: Int, channels: Int) throws {
+    private func checkSizes(values w: AlignedFloats, block x: AlignedFloats, batch: Int, channels: Int) throws {
         guard w.count == batch * links * stride, x.count == batch * channels * stride else {
             throw SparseFactorError.shapeMismatch(
                 expected: "values [\(batch), \(links), \(stride)] and a block [\(batch), \(channels), \(stride)]",
@@ -101,61 +103,14 @@ struct ShiftFactorKernels {
     }
 }
 
-/// `[B, N, W]` (position-major) → `[B, W, stride]` (channel-major, padding zero).
-func channelMajor(_ values: [Float], batch: Int, n: Int, width: Int, stride: Int) -> [Float] {
-    precondition(values.count == batch * n * width, "channelMajor: \(values.count) values for [\(batch), \(n), \(width)]")
-    var out = [Float](repeating: 0, count: batch * width * stride)
-    values.withUnsafeBufferPointer { src in
-        out.withUnsafeMutableBufferPointer { dst in
-            for b in 0..<batch {
-                for i in 0..<n { for c in 0..<width { dst[(b * width + c) * stride + i] = src[(b * n + i) * width + c] } }
-            }
-        }
-    }
-    return out
-}
-
-/// `[B, W, stride]` (channel-major) → `[B, N, W]` (position-major); the padding is dropped.
-func positionMajor(_ values: [Float], batch: Int, n: Int, width: Int, stride: Int) -> [Float] {
-    precondition(values.count == batch * width * stride, "positionMajor: \(values.count) values for [\(batch), \(width), \(stride)]")
-    var out = uninitializedFloats(batch * n * width)
-    values.withUnsafeBufferPointer { src in
-        out.withUnsafeMutableBufferPointer { dst in
-            for b in 0..<batch {
-                for c in 0..<width { for i in 0..<n { dst[(b * n + i) * width + c] = src[(b * width + c) * stride + i] } }
-            }
-        }
-    }
-    return out
-}
-
-/// Sets entries n..<stride of every row to zero (the padding a kernel does not write).
-func zeroPadding(_ values: inout [Float], n: Int, stride: Int) {
-    guard stride > n else { return }
-    values.withUnsafeMutableBufferPointer { v in
-        var start = n
-        while start < v.count {
-            for x in start..<(start - n + stride) { v[x] = 0 }
-            start += stride
-        }
-    }
-}
-
-/// An array of `count` floats whose contents a kernel is about to overwrite entirely: skips
-/// zero-filling megabytes per call. (Float has no invalid bit patterns, so reading before the
-/// kernel writes would be a logic error, not undefined behaviour.)
-func uninitializedFloats(_ count: Int) -> [Float] {
-    [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
-}
-
-/// `body` with the array's base address, or nil for a nil array.
-func withOptionalBuffer<R>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+/// `body` with the buffer's base address, or nil for a nil buffer.
+func withOptionalBuffer<R>(_ values: AlignedFloats?, _ body: (UnsafePointer<Float>?) -> R) -> R {
     guard let values else { return body(nil) }
     return values.withUnsafeBufferPointer { body($0.baseAddress) }
 }
 
-/// `body` with the array's mutable base address, or nil for a nil array.
-func withOptionalMutableBuffer<R>(_ values: inout [Float]?, _ body: (UnsafeMutablePointer<Float>?) -> R) -> R {
-    guard values != nil else { return body(nil) }
-    return values!.withUnsafeMutableBufferPointer { body($0.baseAddress) }
+/// `body` with the buffer's mutable base address, or nil for a nil buffer.
+func withOptionalMutableBuffer<R>(_ values: AlignedFloats?, _ body: (UnsafeMutablePointer<Float>?) -> R) -> R {
+    guard let values else { return body(nil) }
+    return values.withUnsafeMutableBufferPointer { body($0.baseAddress) }
 }
