@@ -5,6 +5,7 @@ import SparseFactor
 enum HeadKind: String, ExpressibleByArgument, CaseIterable { case linear, mlp }
 enum RecomputeMode: String, ExpressibleByArgument, CaseIterable { case auto, on, off }
 extension SyntheticTask: ExpressibleByArgument {}
+extension LearningRateSchedule: ExpressibleByArgument {}
 extension PSFAttnConfiguration.Pooling: ExpressibleByArgument {}
 
 struct Train: ParsableCommand {
@@ -25,6 +26,8 @@ struct Train: ParsableCommand {
     @Option(help: "Epochs.") var epochs = 20
     @Option(help: "Minibatch size (≥ 1).") var batch = 40
     @Option(help: "Adam learning rate.") var lr: Float = 1e-3
+    @Option(help: "Learning-rate schedule: constant, or cosine (annealed to 0 over all planned steps).")
+    var lrSchedule: LearningRateSchedule = .constant
     @Option(help: "Seed of the data, the initialization and the shuffling.") var seed: UInt64 = 1
     @Option(help: "Checkpoint file, written atomically after every epoch.") var checkpoint: String?
     @Option(name: .customLong("checkpoint-every"), help: "Also checkpoint every this many steps.") var checkpointEvery: Int?
@@ -74,6 +77,7 @@ struct Train: ParsableCommand {
             options.epochs = epochs
             options.batchSize = batch
             options.learningRate = lr
+            options.learningRateSchedule = lrSchedule
             options.seed = seed
             options.earlyStoppingPatience = patience
             options.targetAccuracy = targetAccuracy
@@ -169,7 +173,7 @@ struct Train: ParsableCommand {
                 "epochs": summary.epochs, "steps": summary.steps, "train_seconds": summary.trainSeconds,
                 "eval_seconds": summary.evaluationSeconds, "ms_per_step": summary.msPerStep,
                 "cpu_ms_per_step": summary.cpuMsPerStep, "batch": opts.batchSize,
-                "lr": Double("\(opts.learningRate)") ?? Double(opts.learningRate), "seed": opts.seed, "train_size": opts.trainSize, "threads": Parallelism.effectiveThreads,
+                "lr": Double("\(opts.learningRate)") ?? Double(opts.learningRate), "lr_schedule": opts.learningRateSchedule.rawValue, "seed": opts.seed, "train_size": opts.trainSize, "threads": Parallelism.effectiveThreads,
                 "factors": trainer.model.configuration.factorCount, "links": trainer.model.topology.linksPerRow,
                 "stopped_early": summary.stoppedEarly, "peak_memory_mb": peakMB,
                 "recompute_factor_values": trainer.model.recomputesFactorValues,

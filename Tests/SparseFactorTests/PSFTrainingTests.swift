@@ -46,8 +46,21 @@ import Testing
         #expect(summary.test?.count == 20)
     }
 
-    @Test func resumingContinuesBitExactly() throws {
-        let options = tinyOptions()
+    @Test func cosineScheduleAnnealsToZero() {
+        var options = tinyOptions()          // 4 epochs × 3 steps = 12 steps
+        #expect(options.learningRate(atStep: 7) == options.learningRate)
+        options.learningRateSchedule = .cosine
+        #expect(options.learningRate(atStep: 0) == options.learningRate)
+        #expect(abs(options.learningRate(atStep: 6) - options.learningRate / 2) < 1e-9)
+        #expect(abs(options.learningRate(atStep: 3) - options.learningRate * Float(0.5 * (1 + 0.5.squareRoot()))) < 1e-9)
+        #expect(options.learningRate(atStep: 12) == 0)
+        #expect(options.learningRate(atStep: 100) == 0)
+    }
+
+    @Test(arguments: [LearningRateSchedule.constant, .cosine])
+    func resumingContinuesBitExactly(schedule: LearningRateSchedule) throws {
+        var options = tinyOptions()
+        options.learningRateSchedule = schedule
         // Uninterrupted: 8 steps (crossing two epoch ends and their evaluations).
         let straight = try PSFTrainer(options: options)
         try straight.train(maxSteps: 8)
@@ -146,6 +159,14 @@ import Testing
         var moreEpochs = options
         moreEpochs.epochs = 10
         _ = try PSFTrainer(resuming: saved, options: moreEpochs)
+        // Except under a cosine schedule, which is laid out over the planned epochs.
+        var cosine = options
+        cosine.learningRateSchedule = .cosine
+        expectMessage("other schedule", contains: "learning-rate schedule: constant vs cosine") { try PSFTrainer(resuming: saved, options: cosine) }
+        let savedCosine = try PSFTrainer(options: cosine).checkpoint()
+        var cosineLonger = cosine
+        cosineLonger.epochs = 10
+        expectMessage("cosine, other epochs", contains: "epochs: 4 vs 10") { try PSFTrainer(resuming: savedCosine, options: cosineLonger) }
         // A checkpoint whose tensors do not fit (renamed parameter) is refused and loads nothing.
         var renamed = saved
         renamed.parameters[0].name = "something.else"

@@ -165,6 +165,7 @@ public final class PSFTrainer {
                 throw SparseFactorError.nonFinite("the gradient norm became \(norm) at step \(progress.globalStep + 1); the run stopped" + keptCheckpointNote())
             }
         }
+        optimizer.learningRate = options.learningRate(atStep: progress.globalStep)
         try optimizer.step()
         let correct = try correctCount(prediction, y)
         progress.epochLossSum += Double(loss) * Double(indices.count)

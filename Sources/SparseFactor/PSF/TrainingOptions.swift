@@ -1,3 +1,14 @@
+import Foundation
+
+/// How the learning rate changes over a run.
+public enum LearningRateSchedule: String, Codable, CaseIterable, Sendable {
+    /// The same rate at every step.
+    case constant
+    /// Cosine annealing from the rate to 0 over all planned steps (epochs × steps per epoch):
+    /// lr·½(1 + cos(π·t/T)).
+    case cosine
+}
+
 /// What a training run does: the data, the schedule and the optimizer settings.
 ///
 /// The defaults are the paper's synthetic-task settings (Adam, lr 1e-3, batch 40, 20 epochs,
@@ -34,6 +45,8 @@ public struct TrainingOptions: Equatable, Sendable {
     public var targetAccuracy: Double? = nil
     /// Clip the global gradient norm to this value before each step (nil: no clipping).
     public var gradientClipNorm: Float? = nil
+    /// How the learning rate changes over the run.
+    public var learningRateSchedule: LearningRateSchedule = .constant
 
     public init(task: SyntheticTask, length: Int) {
         self.task = task
@@ -66,6 +79,25 @@ public struct TrainingOptions: Equatable, Sendable {
     /// Optimizer steps in one epoch.
     public var stepsPerEpoch: Int { (trainSize + batchSize - 1) / batchSize }
 
+    /// The learning rate of optimizer step `step` (0-based) of the whole run.
+    ///
+    /// ```swift
+    /// var options = TrainingOptions(task: .order, length: 1024)
+    /// options.learningRateSchedule = .cosine
+    /// options.learningRate(atStep: 0)                                   // 1e-3
+    /// options.learningRate(atStep: options.epochs * options.stepsPerEpoch / 2)   // 5e-4
+    /// ```
+    public func learningRate(atStep step: Int) -> Float {
+        switch learningRateSchedule {
+        case .constant:
+            return learningRate
+        case .cosine:
+            let total = max(epochs * stepsPerEpoch, 1)
+            let progress = Double(min(max(step, 0), total)) / Double(total)
+            return Float(Double(learningRate) * 0.5 * (1 + cos(Double.pi * progress)))
+        }
+    }
+
     /// The settings a resumed run must share with the checkpoint to continue the same run
     /// ("name: checkpoint vs now" lines). Epochs, early stopping and the target may change.
     func resumeDifferences(from other: TrainingOptions) -> [String] {
@@ -79,6 +111,9 @@ public struct TrainingOptions: Equatable, Sendable {
         list.check("learning rate", learningRate, other.learningRate)
         list.check("seed", seed, other.seed)
         list.check("gradient clipping", gradientClipNorm.map { "\($0)" } ?? "off", other.gradientClipNorm.map { "\($0)" } ?? "off")
+        list.check("learning-rate schedule", learningRateSchedule.rawValue, other.learningRateSchedule.rawValue)
+        // A cosine schedule is laid out over the planned epochs: changing them changes the run.
+        if learningRateSchedule == .cosine || other.learningRateSchedule == .cosine { list.check("epochs", epochs, other.epochs) }
         return list.lines
     }
 }
@@ -89,6 +124,7 @@ extension TrainingOptions: Codable {
         case task, length, trainSize = "train_size", validationSize = "validation_size", testSize = "test_size", epochs
         case batchSize = "batch", learningRate = "learning_rate_bits", seed, earlyStoppingPatience = "early_stopping_patience"
         case targetAccuracy = "target_accuracy_bits", gradientClipNorm = "gradient_clip_bits"
+        case learningRateSchedule = "lr_schedule"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -105,6 +141,8 @@ extension TrainingOptions: Codable {
         earlyStoppingPatience = try c.decodeIfPresent(Int.self, forKey: .earlyStoppingPatience)
         targetAccuracy = try c.decodeHexIfPresent(.targetAccuracy).map { Double(bitPattern: $0) }
         gradientClipNorm = c.contains(.gradientClipNorm) ? Float(bitPattern: try c.decodeHex32(.gradientClipNorm)) : nil
+        // Absent in checkpoints written before schedules existed: those runs used a constant rate.
+        learningRateSchedule = try c.decodeIfPresent(LearningRateSchedule.self, forKey: .learningRateSchedule) ?? .constant
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -121,6 +159,7 @@ extension TrainingOptions: Codable {
         try c.encodeIfPresent(earlyStoppingPatience, forKey: .earlyStoppingPatience)
         if let targetAccuracy { try c.encodeHex(targetAccuracy.bitPattern, .targetAccuracy) }
         if let gradientClipNorm { try c.encodeHex(UInt64(gradientClipNorm.bitPattern), .gradientClipNorm) }
+        if learningRateSchedule != .constant { try c.encode(learningRateSchedule, forKey: .learningRateSchedule) }
     }
 }
 
