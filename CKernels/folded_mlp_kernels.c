@@ -135,26 +135,45 @@ static void fm_hidden(float *restrict hid, float *restrict gp, const float *rest
     nn_gelu_block(hid, gp, FM_TILE * H * FM_LANES);
 }
 
-/* ot[t][k] = b2[k] + sum_j W2[k, j] hid[t][j], FM_KB outputs at a time so that each hidden
- * vector loaded serves FM_KB * FM_TILE multiply-adds.     ot: FM_TILE*O4*16, hid: FM_TILE*H*16, w2: O4*H */
+/* Calls BLOCK(k0, kb) for k0 = 0, FM_KB, ... < O with kb = min(FM_KB, O - k0) a compile-time
+ * constant, so a block's accumulators stay in registers and no work is spent on padding. */
+#define FM_FOR_OUTPUT_BLOCKS(O, BLOCK)                                                          \
+    for (int64_t k0 = 0; k0 < (O); k0 += FM_KB) {                                               \
+        switch ((O) - k0 < FM_KB ? (O) - k0 : FM_KB) {                                          \
+        case 4: BLOCK(k0, 4); break;                                                            \
+        case 3: BLOCK(k0, 3); break;                                                            \
+        case 2: BLOCK(k0, 2); break;                                                            \
+        default: BLOCK(k0, 1); break;                                                           \
+        }                                                                                       \
+    }
+
+/* ot[t][k] for k in [k0, k0 + KB): b2[k] + sum_j W2[k, j] hid[t][j], so that each hidden
+ * vector loaded serves KB * FM_TILE multiply-adds. */
+static inline __attribute__((always_inline)) void fm_output_block_(float *restrict ot, const float *restrict hid,
+                                                                   const float *restrict w2, const float *restrict b2,
+                                                                   int64_t H, int64_t O4, int64_t k0, int KB) {
+    fm_vec acc[FM_TILE][KB];
+    for (int t = 0; t < FM_TILE; t++)
+        for (int kk = 0; kk < KB; kk++) acc[t][kk] = (fm_vec){0} + b2[k0 + kk];
+    for (int64_t j = 0; j < H; j++) {
+        fm_vec h[FM_TILE];
+        for (int t = 0; t < FM_TILE; t++) h[t] = fm_load(hid + (t * H + j) * FM_LANES);
+        for (int kk = 0; kk < KB; kk++) {
+            const float w = w2[(k0 + kk) * H + j];
+            for (int t = 0; t < FM_TILE; t++) acc[t][kk] += w * h[t];
+        }
+    }
+    for (int t = 0; t < FM_TILE; t++)
+        for (int kk = 0; kk < KB; kk++) fm_store(ot + (t * O4 + k0 + kk) * FM_LANES, acc[t][kk]);
+}
+
+/* ot[t][k] = b2[k] + sum_j W2[k, j] hid[t][j] for k < O.     ot: FM_TILE*O4*16, hid: FM_TILE*H*16, w2: O4*H */
 SF_VECTOR_CLONES
 static void fm_output(float *restrict ot, const float *restrict hid, const float *restrict w2,
-                      const float *restrict b2, int64_t H, int64_t O4) {
-    for (int64_t k0 = 0; k0 < O4; k0 += FM_KB) {
-        fm_vec acc[FM_TILE][FM_KB];
-        for (int t = 0; t < FM_TILE; t++)
-            for (int kk = 0; kk < FM_KB; kk++) acc[t][kk] = (fm_vec){0} + b2[k0 + kk];
-        for (int64_t j = 0; j < H; j++) {
-            fm_vec h[FM_TILE];
-            for (int t = 0; t < FM_TILE; t++) h[t] = fm_load(hid + (t * H + j) * FM_LANES);
-            for (int kk = 0; kk < FM_KB; kk++) {
-                const float w = w2[(k0 + kk) * H + j];
-                for (int t = 0; t < FM_TILE; t++) acc[t][kk] += w * h[t];
-            }
-        }
-        for (int t = 0; t < FM_TILE; t++)
-            for (int kk = 0; kk < FM_KB; kk++) fm_store(ot + (t * O4 + k0 + kk) * FM_LANES, acc[t][kk]);
-    }
+                      const float *restrict b2, int64_t H, int64_t O, int64_t O4) {
+#define FM_OUTPUT_BLOCK(k0, kb) fm_output_block_(ot, hid, w2, b2, H, O4, k0, kb)
+    FM_FOR_OUTPUT_BLOCKS(O, FM_OUTPUT_BLOCK)
+#undef FM_OUTPUT_BLOCK
 }
 
 /* Per-thread scratch of one tile: inputs, constants, hidden units, GELU', dpre, output (gradient). */
@@ -189,7 +208,7 @@ static void folded_forward_groups(void *ctx, int64_t begin, int64_t end) {
             const fm_tile t = {b0, i0, lanes};
             fm_load_lanes(g.zt, job->F, job->z, job->F, job, t);
             fm_hidden(g.hid, NULL, g.zt, g.ctg, job->a, job->F, job->H);
-            fm_output(g.ot, g.hid, job->w2, job->b2, job->H, job->O4);
+            fm_output(g.ot, g.hid, job->w2, job->b2, job->H, job->O, job->O4);
             const int64_t seqs = fm_tile_sequences(job, t);
             for (int64_t q = 0; q < seqs; q++)
                 for (int64_t k = 0; k < O; k++)
@@ -202,6 +221,32 @@ static void folded_forward_groups(void *ctx, int64_t begin, int64_t end) {
 /* Lane-wise accumulators of one chunk: dW2 (O4*H), db2 (O4), dA (H*F), dc (H, for P == 1),
  * each entry 16 lanes wide; the chunk's partial is their lane sums in lane order. */
 static inline int64_t fm_partial_size(int64_t F, int64_t H, int64_t O4) { return O4 * H + O4 + H * F + H; }
+
+/* dW2[k, j] += sum_t dout[t][k] hid[t][j] and db2[k] += sum_t dout[t][k] for k in [k0, k0 + KB)
+ * (lane-wise accumulators). */
+static inline __attribute__((always_inline)) void fm_weight_grad_block_(float *restrict dw2, float *restrict db2,
+                                                                        const float *restrict dout,
+                                                                        const float *restrict hid, int64_t H, int64_t O4,
+                                                                        int64_t k0, int KB) {
+    fm_vec dk[FM_TILE][KB];
+    for (int t = 0; t < FM_TILE; t++)
+        for (int kk = 0; kk < KB; kk++) dk[t][kk] = fm_load(dout + (t * O4 + k0 + kk) * FM_LANES);
+    for (int64_t j = 0; j < H; j++) {
+        fm_vec h[FM_TILE];
+        for (int t = 0; t < FM_TILE; t++) h[t] = fm_load(hid + (t * H + j) * FM_LANES);
+        for (int kk = 0; kk < KB; kk++) {
+            float *d = dw2 + ((k0 + kk) * H + j) * FM_LANES;
+            fm_vec s = fm_load(d);
+            for (int t = 0; t < FM_TILE; t++) s += dk[t][kk] * h[t];
+            fm_store(d, s);
+        }
+    }
+    for (int kk = 0; kk < KB; kk++) {
+        fm_vec s = fm_load(db2 + (k0 + kk) * FM_LANES);
+        for (int t = 0; t < FM_TILE; t++) s += dk[t][kk];
+        fm_store(db2 + (k0 + kk) * FM_LANES, s);
+    }
+}
 
 /* One tile's share of every weight gradient, and dpre (into g->dh). The loops are blocked so
  * that every vector loaded serves several multiply-adds (FM_KB outputs or hidden units by
@@ -217,26 +262,9 @@ static void fm_backward_tile(float *restrict acc, fm_tile_buffers *g, const fold
     const float *restrict hid = g->hid;
     const float *restrict w2 = job->w2;
     /* dW2[k, j] += sum_t dout[t][k] hid[t][j];  db2[k] += sum_t dout[t][k] */
-    for (int64_t k0 = 0; k0 < O4; k0 += FM_KB) {
-        fm_vec dk[FM_TILE][FM_KB];
-        for (int t = 0; t < FM_TILE; t++)
-            for (int kk = 0; kk < FM_KB; kk++) dk[t][kk] = fm_load(dout + (t * O4 + k0 + kk) * FM_LANES);
-        for (int64_t j = 0; j < H; j++) {
-            fm_vec h[FM_TILE];
-            for (int t = 0; t < FM_TILE; t++) h[t] = fm_load(hid + (t * H + j) * FM_LANES);
-            for (int kk = 0; kk < FM_KB; kk++) {
-                float *d = dw2 + ((k0 + kk) * H + j) * FM_LANES;
-                fm_vec s = fm_load(d);
-                for (int t = 0; t < FM_TILE; t++) s += dk[t][kk] * h[t];
-                fm_store(d, s);
-            }
-        }
-        for (int kk = 0; kk < FM_KB; kk++) {
-            fm_vec s = fm_load(db2 + (k0 + kk) * FM_LANES);
-            for (int t = 0; t < FM_TILE; t++) s += dk[t][kk];
-            fm_store(db2 + (k0 + kk) * FM_LANES, s);
-        }
-    }
+#define FM_WGRAD_BLOCK(k0, kb) fm_weight_grad_block_(dw2, db2, dout, hid, H, O4, k0, kb)
+    FM_FOR_OUTPUT_BLOCKS(job->O, FM_WGRAD_BLOCK)
+#undef FM_WGRAD_BLOCK
     /* dpre[t][j] = GELU'(pre[t][j]) * sum_k W2[k, j] dout[t][k], FM_KB hidden units at a time */
     float *restrict dh = g->dh;
     int64_t j0 = 0;
@@ -244,7 +272,7 @@ static void fm_backward_tile(float *restrict acc, fm_tile_buffers *g, const fold
         fm_vec s[FM_TILE][FM_KB];
         for (int t = 0; t < FM_TILE; t++)
             for (int jj = 0; jj < FM_KB; jj++) s[t][jj] = (fm_vec){0};
-        for (int64_t k = 0; k < O4; k++) {
+        for (int64_t k = 0; k < job->O; k++) {
             fm_vec d[FM_TILE];
             for (int t = 0; t < FM_TILE; t++) d[t] = fm_load(dout + (t * O4 + k) * FM_LANES);
             for (int jj = 0; jj < FM_KB; jj++) {
@@ -261,7 +289,7 @@ static void fm_backward_tile(float *restrict acc, fm_tile_buffers *g, const fold
     for (; j0 < H; j0++) {
         fm_vec s[FM_TILE];
         for (int t = 0; t < FM_TILE; t++) s[t] = (fm_vec){0};
-        for (int64_t k = 0; k < O4; k++) {
+        for (int64_t k = 0; k < job->O; k++) {
             const float w = w2[k * H + j0];
             for (int t = 0; t < FM_TILE; t++) s[t] += w * fm_load(dout + (t * O4 + k) * FM_LANES);
         }
