@@ -7,7 +7,7 @@
 #   SCRATCH_PATH=.build-mine Benchmarks/psf/run_lengths.sh
 #   RENDER_ONLY=1 Benchmarks/psf/run_lengths.sh   # re-render lengths.md from runs.jsonl
 #
-# The plan fits about 45 minutes on a 2-core machine; it is NOT the paper's protocol (200k/5k/5k
+# The plan fits about 20 minutes on a 2-core machine; it is NOT the paper's protocol (200k/5k/5k
 # sequences, 20 epochs). Runs with a target stop after the epoch whose validation accuracy reaches it
 # and are marked "full" when they do; every other run is marked "short (budget)". The header of
 # lengths.md (results/psf/lengths_header.md, if present) is the human reading of the numbers.
@@ -31,13 +31,13 @@ order  16384   800   80   80 1 -
 adding 128   10000  400  400 6 0.99
 order  128   40000  400  400 3 0.99
 adding 256   10000  400  400 6 0.99
-order  256   40000  400  400 3 0.99
-adding 512   20000  400  400 5 0.99
-order  512   40000  400  400 3 0.99
-adding 2048   6000  200  200 1 -
-order  2048   6000  200  200 1 -
-adding 4096   3200   80   80 1 -
-order  4096   3200   80   80 1 -
+order  256   40000  400  400 4 0.99 cosine
+adding 512   20000  400  400 8 0.99
+order  512   40000  400  400 4 0.99 cosine
+adding 2048  20000  400  400 3 0.99
+order  2048  20000  400  400 3 0.99 cosine
+adding 4096   8000  200  200 1 -
+order  4096   8000  200  200 1 -
 adding 8192   1600   80   80 1 -
 order  8192   1600   80   80 1 -
 "

@@ -183,8 +183,9 @@ def main(argv=None):
       f"{' (other jobs were running: treat the numbers as rough)' if os.getloadavg()[0] > 0.5 * cores else ''}. "
       f"The run took {minutes:.1f} min.\n")
     w("- **sparsefactor**: `sparsefactor bench objective --n N --json` — `FactorizationObjective.evaluate` "
-      "(chain forward on the identity, residual, chain backward: 3(M − 1) sparse × dense passes of N·N·K "
-      "multiply-adds, O(M·N²·K)); median of ≥ 3 timed evaluations after one warm-up.\n")
+      "(`sf_chain_objective_f64`: the identity taken 32 columns at a time through the chain forward, the "
+      "residual and the chain backward, every intermediate of a block kept in cache; W_M's passes done on its "
+      "sparse form; O(M·N²·K) multiply-adds); median of ≥ 3 timed evaluations after one warm-up.\n")
     w(f"- **numpy**: `Benchmarks/reference/numpy_objective.py` (numpy {numpy_info.get('numpy', '?')}, "
       f"BLAS {numpy_info.get('blas', '?')}) with dense N × N factors: `backprop` form = 3M dense products "
       "(O(M·N³)); `literal` form = the paper's gradient formula −Lᵀ A Rᵀ + Lᵀ L W R Rᵀ as written "
@@ -228,7 +229,8 @@ def main(argv=None):
         w(f"| {row['n']} | {row['m']} | {row['k']} | {fmt_s(row['ours']['median'])} | {row['ours']['gflops']:.1f} | "
           f"{cells[0]} | {cells[1]} | {ratio} |\n")
     w(f"\nnumpy is run at N only while one evaluation is predicted (from the previous N, scaling as M·N³) to take "
-      f"under {args.numpy_limit:g} s. GFLOP/s counts the 2·3(M − 1)·N²·K flops of the sparse passes.\n")
+      f"under {args.numpy_limit:g} s. GFLOP/s is a nominal rate: it counts 2·3(M − 1)·N²·K flops, the "
+      "three sparse × dense passes per factor of the plain algorithm (the kernel does fewer).\n")
 
     tmp = args.out + f".tmp-{os.getpid()}"
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
