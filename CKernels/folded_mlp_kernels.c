@@ -405,7 +405,7 @@ int sf_folded_mlp_forward_f32(float *out, const float *z, const float *a, const 
     if (!w2p) return SF_ERR_MEMORY;
     folded_job job = {.out = out, .z = z, .a = a, .ct = ct, .w2 = w2p, .b2 = w2p + O4 * H,
                       .B = B, .N = N, .P = P, .F = F, .H = H, .O = O, .ld = ld, .O4 = O4, .groups = fm_groups(N)};
-    sf_parallel_rows(folded_forward_groups, &job, job.groups, B * FM_LANES * H * (F + O + 20));
+    sf_parallel_rows_dynamic(folded_forward_groups, &job, job.groups, B * FM_LANES * H * (F + O + 20));
     free(w2p);
     return job.failed ? SF_ERR_MEMORY : SF_OK;
 }
@@ -431,7 +431,7 @@ int sf_folded_mlp_backward_f32(float *dz, float *da, float *dct, float *dw2, flo
     folded_job job = {.dz = dz, .dct = dct, .partials = partials, .dout = dout, .z = z, .a = a, .ct = ct, .w2 = w2p,
                       .B = B, .N = N, .P = P, .F = F, .H = H, .O = O, .ld = ld, .O4 = O4,
                       .groups = groups, .chunks = chunks, .partial_size = partial_size};
-    sf_parallel_rows(folded_backward_chunks, &job, chunks, (groups / chunks + 1) * B * FM_LANES * H * (2 * F + 3 * O + 40));
+    sf_parallel_rows_dynamic(folded_backward_chunks, &job, chunks, (groups / chunks + 1) * B * FM_LANES * H * (2 * F + 3 * O + 40));
     free(w2p);
     if (job.failed) { free(partials); return SF_ERR_MEMORY; }
     /* the chunks' partials, added in chunk order (the padded outputs' rows are skipped) */

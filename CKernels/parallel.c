@@ -87,6 +87,22 @@ void sf_parallel_items(sf_item_fn fn, void *ctx, int64_t items, int max_slots, i
     GOMP_parallel(run_items, &job, (unsigned)threads, 0);
 }
 
+typedef struct {
+    sf_rows_fn fn;
+    void *ctx;
+} dynamic_rows_job;
+
+static void run_one_row(void *ctx, int64_t item, int slot) {
+    (void)slot;
+    const dynamic_rows_job *job = (const dynamic_rows_job *)ctx;
+    job->fn(job->ctx, item, item + 1);
+}
+
+void sf_parallel_rows_dynamic(sf_rows_fn fn, void *ctx, int64_t rows, int64_t work_per_row) {
+    dynamic_rows_job job = {fn, ctx};
+    sf_parallel_items(run_one_row, &job, rows, 1 << 20, work_per_row);
+}
+
 const char *sf_cpu_dispatch_name(void) {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("x86-64-v4")) return "x86-64-v4 (AVX-512)";

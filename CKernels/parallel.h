@@ -25,4 +25,10 @@ typedef void (*sf_item_fn)(void *ctx, int64_t item, int slot);
  * (items * work_per_item below the threshold of sf_parallel_rows) run on the calling thread. */
 void sf_parallel_items(sf_item_fn fn, void *ctx, int64_t items, int max_slots, int64_t work_per_item);
 
+/* Like sf_parallel_rows, but the rows are handed out one at a time, first come, first served:
+ * for coarse rows (a whole sequence, a chunk of positions) on a machine whose cores do not all
+ * run at the same speed (a shared host), where static ranges leave one thread waiting for the
+ * other. fn must compute a row the same way whichever thread runs it (all row kernels do). */
+void sf_parallel_rows_dynamic(sf_rows_fn fn, void *ctx, int64_t rows, int64_t work_per_row);
+
 #endif

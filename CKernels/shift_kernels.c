@@ -209,7 +209,7 @@ int sf_shift_factor_forward_f32(float *y, const float *w, const float *x, const 
                                 int64_t B, int64_t N, int64_t K, int64_t C, int64_t ld) {
     if (!y || !w || !x || !shift_args_ok(shifts, B, N, K, C, ld)) return SF_ERR_ARGUMENT;
     shift_job job = {.y = y, .w = w, .x = x, .r = r, .shifts = shifts, .B = B, .N = N, .K = K, .C = C, .ld = ld};
-    sf_parallel_rows(shift_forward_items, &job, B, C * K * N);
+    sf_parallel_rows_dynamic(shift_forward_items, &job, B, C * K * N);
     return SF_OK;
 }
 
@@ -225,6 +225,6 @@ int sf_shift_factor_backward_f32(float *dx, float *dw, float *dr, const float *d
     if (!dy || !w || !x || !shift_args_ok(shifts, B, N, K, C, ld)) return SF_ERR_ARGUMENT;
     shift_job job = {.dx = dx, .dw = dw, .dr = dr, .w = w, .x = x, .dy = dy, .shifts = shifts, .B = B, .N = N, .K = K,
                      .C = C, .ld = ld, .accumulate = accumulate != 0};
-    if (dw || dx || dr) sf_parallel_rows(shift_backward_items, &job, B, 2 * C * K * N);
+    if (dw || dx || dr) sf_parallel_rows_dynamic(shift_backward_items, &job, B, 2 * C * K * N);
     return SF_OK;
 }
