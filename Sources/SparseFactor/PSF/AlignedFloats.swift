@@ -1,3 +1,5 @@
+import Foundation
+
 /// A fixed-size run of Floats that starts on a 64-byte boundary (a cache line, one AVX-512
 /// register). Swift arrays start 16 or 32 bytes past one, which makes every vector load of the
 /// shift kernels straddle two cache lines: about 30–45% slower, measured at N = 1024. PSF-Attn
@@ -25,12 +27,22 @@ final class AlignedFloats {
         try fill(UnsafeMutableBufferPointer(start: base, count: count))
     }
 
-    deinit { base.deallocate() }
+    deinit { AlignedFloats.recycle(base, count) }
 
     private static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
-        UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+        if let reused = pool.take(count) { return reused }
+        return UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
             .bindMemory(to: Float.self, capacity: max(count, 1))
     }
+
+    private static func recycle(_ pointer: UnsafeMutablePointer<Float>, _ count: Int) {
+        if !pool.keep(pointer, count) { pointer.deallocate() }
+    }
+
+    /// Freed blocks kept for reuse: a training step allocates and frees the same few sizes
+    /// (blocks, factor values, their gradients: tens of MB) every step, and handing them back
+    /// to the system costs a page fault and a zero-fill per 4 KiB on the next step.
+    private static let pool = BlockPool(maxBytes: 128 << 20)
 
     func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
         try body(UnsafeBufferPointer(start: base, count: count))
@@ -54,6 +66,35 @@ final class AlignedFloats {
             (base + start).update(repeating: 0, count: stride - n)
             start += stride
         }
+    }
+}
+
+/// Blocks of Floats by count, up to a total size; thread-safe.
+private final class BlockPool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
+    private var bytes = 0
+    private let maxBytes: Int
+
+    init(maxBytes: Int) { self.maxBytes = maxBytes }
+
+    func take(_ count: Int) -> UnsafeMutablePointer<Float>? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let pointer = free[count]?.popLast() else { return nil }
+        bytes -= count * MemoryLayout<Float>.stride
+        return pointer
+    }
+
+    /// Whether the pool took the block (else the caller frees it).
+    func keep(_ pointer: UnsafeMutablePointer<Float>, _ count: Int) -> Bool {
+        let size = count * MemoryLayout<Float>.stride
+        lock.lock()
+        defer { lock.unlock() }
+        guard size >= 1 << 16, bytes + size <= maxBytes else { return false }   // small blocks: malloc is fine
+        free[count, default: []].append(pointer)
+        bytes += size
+        return true
     }
 }
 
