@@ -37,16 +37,24 @@ struct BenchStep: ParsableCommand {
             let data = try SyntheticDataset(task: task, length: length, count: batch, seed: seed &+ 1)
             let (x, y) = try data.batch(Array(0..<batch))
 
+            var phases = [Double](repeating: 0, count: 4)      // ms: zero + forward + loss, backward, update
             func step() throws -> Double {
                 let start = DispatchTime.now().uptimeNanoseconds
                 optimizer.zeroGradients()
                 let prediction = try model(x)
                 let gradient = task == .adding ? try MSELoss()(prediction, y).gradient : try CrossEntropyLoss()(prediction, y).gradient
+                let forwardEnd = DispatchTime.now().uptimeNanoseconds
                 _ = try model.backward(gradient)
+                let backwardEnd = DispatchTime.now().uptimeNanoseconds
                 try optimizer.step()
-                return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-6
+                let end = DispatchTime.now().uptimeNanoseconds
+                phases[0] += Double(forwardEnd - start) * 1e-6
+                phases[1] += Double(backwardEnd - forwardEnd) * 1e-6
+                phases[2] += Double(end - backwardEnd) * 1e-6
+                return Double(end - start) * 1e-6
             }
             for _ in 0..<warmup { _ = try step() }
+            phases = [0, 0, 0, 0]
             let cpuStart = processCPUSeconds()
             let times = try (0..<steps).map { _ in try step() }.sorted()
             let cpuMs = (processCPUSeconds() - cpuStart) * 1e3 / Double(steps)
@@ -60,6 +68,8 @@ struct BenchStep: ParsableCommand {
                 print(String(format: "sparsefactor %@ N=%d B=%d threads=%d params=%d: median %.2f ms/step (min %.2f), process CPU %.1f ms/step [%@]",
                              task.rawValue, length, batch, Parallelism.effectiveThreads, model.parameterCount, median, times[0],
                              cpuMs, Parallelism.cpuDispatch))
+                print(String(format: "  mean per step: forward + loss %.2f ms, backward %.2f ms, optimizer %.2f ms",
+                             phases[0] / Double(steps), phases[1] / Double(steps), phases[2] / Double(steps)))
             }
         }
     }
