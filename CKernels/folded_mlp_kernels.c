@@ -206,6 +206,7 @@ static void folded_forward_items(void *ctx, int64_t begin, int64_t end) {
     if (!block) { job->failed = 1; return; }
     const int64_t N = job->N, O = job->O;
     const int64_t runs = (job->groups + FM_FORWARD_RUN - 1) / FM_FORWARD_RUN;
+    if (job->P == 1) fm_load_constants(g.ctg, job, 0, FM_LANES);     /* the same for every position */
     for (int64_t item = begin; item < end; item++) {
         const int64_t b0 = (item / runs) * FM_TILE, g0 = (item % runs) * FM_FORWARD_RUN;
         const int64_t g1 = g0 + FM_FORWARD_RUN < job->groups ? g0 + FM_FORWARD_RUN : job->groups;
@@ -213,7 +214,7 @@ static void folded_forward_items(void *ctx, int64_t begin, int64_t end) {
             const int64_t i0 = grp * FM_LANES;
             const int64_t lanes = N - i0 < FM_LANES ? N - i0 : FM_LANES;
             const fm_tile t = {b0, i0, lanes};
-            fm_load_constants(g.ctg, job, i0, lanes);
+            if (job->P != 1) fm_load_constants(g.ctg, job, i0, lanes);
             fm_load_lanes(g.zt, job->F, job->z, job->F, job, t);
             fm_hidden(g.hid, NULL, g.zt, g.ctg, job->a, job->F, job->H);
             fm_output(g.ot, g.hid, job->w2, job->b2, job->H, job->O, job->O4);
