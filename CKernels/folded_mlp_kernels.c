@@ -52,7 +52,7 @@ typedef struct {
     float *dz;            /* backward, optional: B*N*F, owned per row */
     float *partials;      /* backward: chunks * partial_size */
     const float *dout, *z, *a, *ct;
-    const float *w2, *b2;   /* W2 and b2 padded with zero rows to O4 outputs */
+    const float *w2, *b2;   /* O*H and O: only rows k < O are read, whatever O4 */
     int64_t B, N, P, F, H, O;
     int64_t ld;             /* row stride of every [.., N] row (positions) */
     int64_t O4;             /* O rounded up to a multiple of FM_KB */
@@ -391,15 +391,6 @@ static int folded_sizes_ok(int64_t B, int64_t N, int64_t P, int64_t F, int64_t H
     return B > 0 && N > 0 && F > 0 && H > 0 && O > 0 && (P == 1 || P == N) && ld >= N;
 }
 
-/* W2 and b2 with zero rows appended up to O4 outputs (w2p: O4*H, b2p: O4; b2 may be NULL). */
-static float *fm_padded_weights(const float *w2, const float *b2, int64_t H, int64_t O, int64_t O4) {
-    float *w2p = (float *)calloc((size_t)(O4 * H + O4), sizeof(float));
-    if (!w2p) return NULL;
-    memcpy(w2p, w2, sizeof(float) * (size_t)(O * H));
-    if (b2) memcpy(w2p + O4 * H, b2, sizeof(float) * (size_t)O);
-    return w2p;
-}
-
 static inline int64_t fm_round_outputs(int64_t O) { return (O + FM_KB - 1) / FM_KB * FM_KB; }
 
 /* out[b, :, i] = W2 GELU(A z[b, :, i] + c[:, pos(i)]) + b2, pos(i) = i when P == N, 0 when P == 1.
@@ -410,13 +401,10 @@ int sf_folded_mlp_forward_f32(float *out, const float *z, const float *a, const 
                               int64_t ld) {
     if (!out || !z || !a || !ct || !w2 || !b2 || !folded_sizes_ok(B, N, P, F, H, O, ld)) return SF_ERR_ARGUMENT;
     const int64_t O4 = fm_round_outputs(O);
-    float *w2p = fm_padded_weights(w2, b2, H, O, O4);
-    if (!w2p) return SF_ERR_MEMORY;
-    folded_job job = {.out = out, .z = z, .a = a, .ct = ct, .w2 = w2p, .b2 = w2p + O4 * H,
+    folded_job job = {.out = out, .z = z, .a = a, .ct = ct, .w2 = w2, .b2 = b2,
                       .B = B, .N = N, .P = P, .F = F, .H = H, .O = O, .ld = ld, .O4 = O4, .groups = fm_groups(N)};
     const int64_t items = (B + FM_TILE - 1) / FM_TILE * ((job.groups + FM_FORWARD_RUN - 1) / FM_FORWARD_RUN);
     sf_parallel_rows_dynamic(folded_forward_items, &job, items, FM_TILE * FM_FORWARD_RUN * FM_LANES * H * (F + O + 20));
-    free(w2p);
     return job.failed ? SF_ERR_MEMORY : SF_OK;
 }
 
@@ -436,13 +424,11 @@ int sf_folded_mlp_backward_f32(float *dz, float *da, float *dct, float *dw2, flo
     const int64_t chunks = groups < FM_MAX_CHUNKS ? groups : FM_MAX_CHUNKS;
     const int64_t partial_size = fm_partial_size(F, H, O4);
     float *partials = (float *)malloc(sizeof(float) * (size_t)(chunks * partial_size));
-    float *w2p = fm_padded_weights(w2, NULL, H, O, O4);
-    if (!partials || !w2p) { free(partials); free(w2p); return SF_ERR_MEMORY; }
-    folded_job job = {.dz = dz, .dct = dct, .partials = partials, .dout = dout, .z = z, .a = a, .ct = ct, .w2 = w2p,
+    if (!partials) return SF_ERR_MEMORY;
+    folded_job job = {.dz = dz, .dct = dct, .partials = partials, .dout = dout, .z = z, .a = a, .ct = ct, .w2 = w2,
                       .B = B, .N = N, .P = P, .F = F, .H = H, .O = O, .ld = ld, .O4 = O4,
                       .groups = groups, .chunks = chunks, .partial_size = partial_size};
     sf_parallel_rows_dynamic(folded_backward_chunks, &job, chunks, (groups / chunks + 1) * B * FM_LANES * H * (2 * F + 3 * O + 40));
-    free(w2p);
     if (job.failed) { free(partials); return SF_ERR_MEMORY; }
     /* the chunks' partials, added in chunk order (the padded outputs' rows are skipped) */
     for (int64_t chunk = 0; chunk < chunks; chunk++) {
