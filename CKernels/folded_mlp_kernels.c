@@ -52,10 +52,9 @@ typedef struct {
     float *dz;            /* backward, optional: B*N*F, owned per row */
     float *partials;      /* backward: chunks * partial_size */
     const float *dout, *z, *a, *ct;
-    const float *w2, *b2;   /* O*H and O: only rows k < O are read, whatever O4 */
+    const float *w2, *b2;   /* O*H and O */
     int64_t B, N, P, F, H, O;
     int64_t ld;             /* row stride of every [.., N] row (positions) */
-    int64_t O4;             /* O rounded up to a multiple of FM_KB */
     int64_t groups, chunks, partial_size;
     _Atomic int failed;
 } folded_job;
@@ -79,15 +78,13 @@ static inline __attribute__((always_inline)) void fm_copy_lanes(float *dst, cons
     else for (int64_t l = 0; l < lanes; l++) dst[l] = src[l];
 }
 
-/* dst[t][x][0..16) = src[b0 + t, x, i0 .. i0 + 16) for a channel-major [B, X, N] array, into
- * rows of Xp >= X; rows past X, lanes past the last position and sequences past B are zero. */
-static inline void fm_load_lanes(float *dst, int64_t Xp, const float *src, int64_t X, const folded_job *job,
-                                 fm_tile t) {
+/* dst[t][x][0..16) = src[b0 + t, x, i0 .. i0 + 16) for a channel-major [B, X, N] array (rows ld
+ * apart); lanes past the last position and sequences past B are zero. */
+static inline void fm_load_lanes(float *dst, const float *src, int64_t X, const folded_job *job, fm_tile t) {
     const int64_t seqs = fm_tile_sequences(job, t);
-    if (seqs < FM_TILE || t.lanes < FM_LANES || X < Xp)
-        memset(dst, 0, sizeof(float) * (size_t)(FM_TILE * Xp * FM_LANES));
+    if (seqs < FM_TILE || t.lanes < FM_LANES) memset(dst, 0, sizeof(float) * (size_t)(FM_TILE * X * FM_LANES));
     for (int64_t q = 0; q < seqs; q++)
-        for (int64_t x = 0; x < X; x++) fm_copy_lanes(dst + (q * Xp + x) * FM_LANES, src + ((t.b0 + q) * X + x) * job->ld + t.i0, t.lanes);
+        for (int64_t x = 0; x < X; x++) fm_copy_lanes(dst + (q * X + x) * FM_LANES, src + ((t.b0 + q) * X + x) * job->ld + t.i0, t.lanes);
 }
 
 /* ctg[j][l] = c[j, pos(i0 + l)]: the first layer's constant part for the tile's positions. */
@@ -151,7 +148,7 @@ static void fm_hidden(float *restrict hid, float *restrict gp, const float *rest
  * vector loaded serves KB * FM_TILE multiply-adds. */
 static inline __attribute__((always_inline)) void fm_output_block_(float *restrict ot, const float *restrict hid,
                                                                    const float *restrict w2, const float *restrict b2,
-                                                                   int64_t H, int64_t O4, int64_t k0, int KB) {
+                                                                   int64_t H, int64_t O, int64_t k0, int KB) {
     fm_vec acc[FM_TILE][KB];
     for (int t = 0; t < FM_TILE; t++)
         for (int kk = 0; kk < KB; kk++) acc[t][kk] = (fm_vec){0} + b2[k0 + kk];
@@ -164,14 +161,14 @@ static inline __attribute__((always_inline)) void fm_output_block_(float *restri
         }
     }
     for (int t = 0; t < FM_TILE; t++)
-        for (int kk = 0; kk < KB; kk++) fm_store(ot + (t * O4 + k0 + kk) * FM_LANES, acc[t][kk]);
+        for (int kk = 0; kk < KB; kk++) fm_store(ot + (t * O + k0 + kk) * FM_LANES, acc[t][kk]);
 }
 
-/* ot[t][k] = b2[k] + sum_j W2[k, j] hid[t][j] for k < O.     ot: FM_TILE*O4*16, hid: FM_TILE*H*16, w2: O4*H */
+/* ot[t][k] = b2[k] + sum_j W2[k, j] hid[t][j].     ot: FM_TILE*O*16, hid: FM_TILE*H*16, w2: O*H */
 SF_VECTOR_CLONES
 static void fm_output(float *restrict ot, const float *restrict hid, const float *restrict w2,
-                      const float *restrict b2, int64_t H, int64_t O, int64_t O4) {
-#define FM_OUTPUT_BLOCK(k0, kb) fm_output_block_(ot, hid, w2, b2, H, O4, k0, kb)
+                      const float *restrict b2, int64_t H, int64_t O) {
+#define FM_OUTPUT_BLOCK(k0, kb) fm_output_block_(ot, hid, w2, b2, H, O, k0, kb)
     FM_FOR_OUTPUT_BLOCKS(O, FM_OUTPUT_BLOCK)
 #undef FM_OUTPUT_BLOCK
 }
@@ -183,14 +180,14 @@ typedef struct {
 
 static float *fm_tile_buffers_alloc(fm_tile_buffers *g, const folded_job *job) {
     const int64_t T = FM_TILE * FM_LANES;
-    float *block = (float *)malloc(sizeof(float) * (size_t)(T * (job->F + 3 * job->H + job->O4) + FM_LANES * job->H));
+    float *block = (float *)malloc(sizeof(float) * (size_t)(T * (job->F + 3 * job->H + job->O) + FM_LANES * job->H));
     if (!block) return NULL;
     g->zt = block;
     g->hid = g->zt + job->F * T;
     g->gp = g->hid + job->H * T;
     g->dh = g->gp + job->H * T;
     g->ot = g->dh + job->H * T;
-    g->ctg = g->ot + job->O4 * T;
+    g->ctg = g->ot + job->O * T;
     return block;
 }
 
@@ -215,31 +212,31 @@ static void folded_forward_items(void *ctx, int64_t begin, int64_t end) {
             const int64_t lanes = N - i0 < FM_LANES ? N - i0 : FM_LANES;
             const fm_tile t = {b0, i0, lanes};
             if (job->P != 1) fm_load_constants(g.ctg, job, i0, lanes);
-            fm_load_lanes(g.zt, job->F, job->z, job->F, job, t);
+            fm_load_lanes(g.zt, job->z, job->F, job, t);
             fm_hidden(g.hid, NULL, g.zt, g.ctg, job->a, job->F, job->H);
-            fm_output(g.ot, g.hid, job->w2, job->b2, job->H, job->O, job->O4);
+            fm_output(g.ot, g.hid, job->w2, job->b2, job->H, job->O);
             const int64_t seqs = fm_tile_sequences(job, t);
             for (int64_t q = 0; q < seqs; q++)
                 for (int64_t k = 0; k < O; k++)
-                    fm_copy_lanes(job->out + ((b0 + q) * O + k) * job->ld + i0, g.ot + (q * job->O4 + k) * FM_LANES, lanes);
+                    fm_copy_lanes(job->out + ((b0 + q) * O + k) * job->ld + i0, g.ot + (q * O + k) * FM_LANES, lanes);
         }
     }
     free(block);
 }
 
-/* Lane-wise accumulators of one chunk: dW2 (O4*H), db2 (O4), dA (H*F), dc (H, for P == 1),
+/* Lane-wise accumulators of one chunk: dW2 (O*H), db2 (O), dA (H*F), dc (H, for P == 1),
  * each entry 16 lanes wide; the chunk's partial is their lane sums in lane order. */
-static inline int64_t fm_partial_size(int64_t F, int64_t H, int64_t O4) { return O4 * H + O4 + H * F + H; }
+static inline int64_t fm_partial_size(int64_t F, int64_t H, int64_t O) { return O * H + O + H * F + H; }
 
 /* dW2[k, j] += sum_t dout[t][k] hid[t][j] and db2[k] += sum_t dout[t][k] for k in [k0, k0 + KB)
  * (lane-wise accumulators). */
 static inline __attribute__((always_inline)) void fm_weight_grad_block_(float *restrict dw2, float *restrict db2,
                                                                         const float *restrict dout,
-                                                                        const float *restrict hid, int64_t H, int64_t O4,
+                                                                        const float *restrict hid, int64_t H, int64_t O,
                                                                         int64_t k0, int KB) {
     fm_vec dk[FM_TILE][KB];
     for (int t = 0; t < FM_TILE; t++)
-        for (int kk = 0; kk < KB; kk++) dk[t][kk] = fm_load(dout + (t * O4 + k0 + kk) * FM_LANES);
+        for (int kk = 0; kk < KB; kk++) dk[t][kk] = fm_load(dout + (t * O + k0 + kk) * FM_LANES);
     for (int64_t j = 0; j < H; j++) {
         fm_vec h[FM_TILE];
         for (int t = 0; t < FM_TILE; t++) h[t] = fm_load(hid + (t * H + j) * FM_LANES);
@@ -259,20 +256,20 @@ static inline __attribute__((always_inline)) void fm_weight_grad_block_(float *r
 
 /* One tile's share of every weight gradient, and dpre (into g->dh). The loops are blocked so
  * that every vector loaded serves several multiply-adds (FM_KB outputs or hidden units by
- * FM_TILE sequences). acc: lane-wise dW2 (O4*H), db2 (O4), dA (H*F), dc (H) */
+ * FM_TILE sequences). acc: lane-wise dW2 (O*H), db2 (O), dA (H*F), dc (H) */
 SF_VECTOR_CLONES
 static void fm_backward_tile(float *restrict acc, fm_tile_buffers *g, const folded_job *job) {
-    const int64_t F = job->F, H = job->H, O4 = job->O4;
+    const int64_t F = job->F, H = job->H, O = job->O;
     float *restrict dw2 = acc;
-    float *restrict db2 = dw2 + O4 * H * FM_LANES;
-    float *restrict da = db2 + O4 * FM_LANES;
+    float *restrict db2 = dw2 + O * H * FM_LANES;
+    float *restrict da = db2 + O * FM_LANES;
     float *restrict dc = da + H * F * FM_LANES;
     const float *restrict dout = g->ot;
     const float *restrict hid = g->hid;
     const float *restrict w2 = job->w2;
     /* dW2[k, j] += sum_t dout[t][k] hid[t][j];  db2[k] += sum_t dout[t][k] */
-#define FM_WGRAD_BLOCK(k0, kb) fm_weight_grad_block_(dw2, db2, dout, hid, H, O4, k0, kb)
-    FM_FOR_OUTPUT_BLOCKS(job->O, FM_WGRAD_BLOCK)
+#define FM_WGRAD_BLOCK(k0, kb) fm_weight_grad_block_(dw2, db2, dout, hid, H, O, k0, kb)
+    FM_FOR_OUTPUT_BLOCKS(O, FM_WGRAD_BLOCK)
 #undef FM_WGRAD_BLOCK
     /* dpre[t][j] = GELU'(pre[t][j]) * sum_k W2[k, j] dout[t][k], FM_KB hidden units at a time */
     float *restrict dh = g->dh;
@@ -283,7 +280,7 @@ static void fm_backward_tile(float *restrict acc, fm_tile_buffers *g, const fold
             for (int jj = 0; jj < FM_KB; jj++) s[t][jj] = (fm_vec){0};
         for (int64_t k = 0; k < job->O; k++) {
             fm_vec d[FM_TILE];
-            for (int t = 0; t < FM_TILE; t++) d[t] = fm_load(dout + (t * O4 + k) * FM_LANES);
+            for (int t = 0; t < FM_TILE; t++) d[t] = fm_load(dout + (t * O + k) * FM_LANES);
             for (int jj = 0; jj < FM_KB; jj++) {
                 const float w = w2[k * H + j0 + jj];
                 for (int t = 0; t < FM_TILE; t++) s[t][jj] += w * d[t];
@@ -300,7 +297,7 @@ static void fm_backward_tile(float *restrict acc, fm_tile_buffers *g, const fold
         for (int t = 0; t < FM_TILE; t++) s[t] = (fm_vec){0};
         for (int64_t k = 0; k < job->O; k++) {
             const float w = w2[k * H + j0];
-            for (int t = 0; t < FM_TILE; t++) s[t] += w * fm_load(dout + (t * O4 + k) * FM_LANES);
+            for (int t = 0; t < FM_TILE; t++) s[t] += w * fm_load(dout + (t * O + k) * FM_LANES);
         }
         for (int t = 0; t < FM_TILE; t++) {
             const int64_t at = (t * H + j0) * FM_LANES;
@@ -364,9 +361,9 @@ static void folded_backward_chunks(void *ctx, int64_t begin, int64_t end) {
             memset(dcg, 0, sizeof(float) * (size_t)(H * FM_LANES));
             for (int64_t b0 = 0; b0 < job->B; b0 += FM_TILE) {
                 const fm_tile t = {b0, i0, lanes};
-                fm_load_lanes(g.zt, F, job->z, F, job, t);
+                fm_load_lanes(g.zt, job->z, F, job, t);
                 fm_hidden(g.hid, g.gp, g.zt, g.ctg, job->a, F, H);
-                fm_load_lanes(g.ot, job->O4, job->dout, O, job, t);
+                fm_load_lanes(g.ot, job->dout, O, job, t);
                 fm_backward_tile(acc, &g, job);
                 if (job->dz) fm_input_gradient(job, t, g.dh);
                 if (job->P != 1)   /* dc[j, i] += dpre[j] at this group's positions, sequences in order */
@@ -391,7 +388,6 @@ static int folded_sizes_ok(int64_t B, int64_t N, int64_t P, int64_t F, int64_t H
     return B > 0 && N > 0 && F > 0 && H > 0 && O > 0 && (P == 1 || P == N) && ld >= N;
 }
 
-static inline int64_t fm_round_outputs(int64_t O) { return (O + FM_KB - 1) / FM_KB * FM_KB; }
 
 /* out[b, :, i] = W2 GELU(A z[b, :, i] + c[:, pos(i)]) + b2, pos(i) = i when P == N, 0 when P == 1.
  * out: B*O*ld, z: B*F*ld (channel-major, rows ld >= N apart), a: H*F, ct: H*ld (P == N) or H,
@@ -400,9 +396,8 @@ int sf_folded_mlp_forward_f32(float *out, const float *z, const float *a, const 
                               const float *b2, int64_t B, int64_t N, int64_t P, int64_t F, int64_t H, int64_t O,
                               int64_t ld) {
     if (!out || !z || !a || !ct || !w2 || !b2 || !folded_sizes_ok(B, N, P, F, H, O, ld)) return SF_ERR_ARGUMENT;
-    const int64_t O4 = fm_round_outputs(O);
     folded_job job = {.out = out, .z = z, .a = a, .ct = ct, .w2 = w2, .b2 = b2,
-                      .B = B, .N = N, .P = P, .F = F, .H = H, .O = O, .ld = ld, .O4 = O4, .groups = fm_groups(N)};
+                      .B = B, .N = N, .P = P, .F = F, .H = H, .O = O, .ld = ld, .groups = fm_groups(N)};
     const int64_t items = (B + FM_TILE - 1) / FM_TILE * ((job.groups + FM_FORWARD_RUN - 1) / FM_FORWARD_RUN);
     sf_parallel_rows_dynamic(folded_forward_items, &job, items, FM_TILE * FM_FORWARD_RUN * FM_LANES * H * (F + O + 20));
     return job.failed ? SF_ERR_MEMORY : SF_OK;
@@ -419,24 +414,23 @@ int sf_folded_mlp_backward_f32(float *dz, float *da, float *dct, float *dw2, flo
                                int64_t P, int64_t F, int64_t H, int64_t O, int64_t ld) {
     if (!da || !dct || !dw2 || !db2 || !dout || !z || !a || !ct || !w2 || !folded_sizes_ok(B, N, P, F, H, O, ld))
         return SF_ERR_ARGUMENT;
-    const int64_t O4 = fm_round_outputs(O);
     const int64_t groups = fm_groups(N);
     const int64_t chunks = groups < FM_MAX_CHUNKS ? groups : FM_MAX_CHUNKS;
-    const int64_t partial_size = fm_partial_size(F, H, O4);
+    const int64_t partial_size = fm_partial_size(F, H, O);
     float *partials = (float *)malloc(sizeof(float) * (size_t)(chunks * partial_size));
     if (!partials) return SF_ERR_MEMORY;
     folded_job job = {.dz = dz, .dct = dct, .partials = partials, .dout = dout, .z = z, .a = a, .ct = ct, .w2 = w2,
-                      .B = B, .N = N, .P = P, .F = F, .H = H, .O = O, .ld = ld, .O4 = O4,
+                      .B = B, .N = N, .P = P, .F = F, .H = H, .O = O, .ld = ld,
                       .groups = groups, .chunks = chunks, .partial_size = partial_size};
     sf_parallel_rows_dynamic(folded_backward_chunks, &job, chunks, (groups / chunks + 1) * B * FM_LANES * H * (2 * F + 3 * O + 40));
     if (job.failed) { free(partials); return SF_ERR_MEMORY; }
-    /* the chunks' partials, added in chunk order (the padded outputs' rows are skipped) */
+    /* the chunks' partials, added in chunk order */
     for (int64_t chunk = 0; chunk < chunks; chunk++) {
         const float *p = partials + chunk * partial_size;
         for (int64_t e = 0; e < O * H; e++) dw2[e] += p[e];
-        p += O4 * H;
+        p += O * H;
         for (int64_t e = 0; e < O; e++) db2[e] += p[e];
-        p += O4;
+        p += O;
         for (int64_t e = 0; e < H * F; e++) da[e] += p[e];
         p += H * F;
         if (P == 1)
