@@ -37,7 +37,7 @@ struct BenchStep: ParsableCommand {
             let data = try SyntheticDataset(task: task, length: length, count: batch, seed: seed &+ 1)
             let (x, y) = try data.batch(Array(0..<batch))
 
-            var phases = [Double](repeating: 0, count: 4)      // ms: zero + forward + loss, backward, update
+            var phases = [Double](repeating: 0, count: 3)      // ms: zero + forward + loss, backward, update
             func step() throws -> Double {
                 let start = DispatchTime.now().uptimeNanoseconds
                 optimizer.zeroGradients()
@@ -54,7 +54,7 @@ struct BenchStep: ParsableCommand {
                 return Double(end - start) * 1e-6
             }
             for _ in 0..<warmup { _ = try step() }
-            phases = [0, 0, 0, 0]
+            phases = [0, 0, 0]
             let cpuStart = processCPUSeconds()
             let times = try (0..<steps).map { _ in try step() }.sorted()
             let cpuMs = (processCPUSeconds() - cpuStart) * 1e3 / Double(steps)

@@ -69,6 +69,18 @@ final class AlignedFloats {
     }
 }
 
+/// `body` with the buffer's base address, or nil for a nil buffer.
+func withOptionalBuffer<R>(_ values: AlignedFloats?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let values else { return body(nil) }
+    return values.withUnsafeBufferPointer { body($0.baseAddress) }
+}
+
+/// `body` with the buffer's mutable base address, or nil for a nil buffer.
+func withOptionalMutableBuffer<R>(_ values: AlignedFloats?, _ body: (UnsafeMutablePointer<Float>?) -> R) -> R {
+    guard let values else { return body(nil) }
+    return values.withUnsafeMutableBufferPointer { body($0.baseAddress) }
+}
+
 /// Blocks of Floats by count, up to a total size; thread-safe.
 private final class BlockPool: @unchecked Sendable {
     private let lock = NSLock()

@@ -102,15 +102,3 @@ struct ShiftFactorKernels {
         }
     }
 }
-
-/// `body` with the buffer's base address, or nil for a nil buffer.
-func withOptionalBuffer<R>(_ values: AlignedFloats?, _ body: (UnsafePointer<Float>?) -> R) -> R {
-    guard let values else { return body(nil) }
-    return values.withUnsafeBufferPointer { body($0.baseAddress) }
-}
-
-/// `body` with the buffer's mutable base address, or nil for a nil buffer.
-func withOptionalMutableBuffer<R>(_ values: AlignedFloats?, _ body: (UnsafeMutablePointer<Float>?) -> R) -> R {
-    guard let values else { return body(nil) }
-    return values.withUnsafeMutableBufferPointer { body($0.baseAddress) }
-}
