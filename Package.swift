@@ -4,21 +4,36 @@ import PackageDescription
 // No unsafe build flags anywhere: a package that depends on SparseFactor by version must build.
 // OpenMP comes from libomp (Debian libomp-dev, linked as omp5) through its GOMP_parallel
 // entry point, so the C kernels need no -fopenmp.
+//
+// Products and what they depend on (the compiler enforces the direction):
+//   SparseFactorCore       Matrix, ChordTopology, FactorChain, kernel wrappers   -> C kernels
+//   SparseFactorFitting    fitFactors, L-BFGS, Adam, truncated SVD                -> Core
+//   SparseFactorIO         readers, writers, FactorFile, transforms               -> Core, libpng, zlib
+//   SparseFactorNN         Tensor, Parameter, layers, losses, optimizers          -> Core
+//   SparseFactorAttention  PSF-Attn, tasks, trainer, checkpoints                  -> NN, IO
+//   SparseFactor           the umbrella: re-exports all five
 let package = Package(
     name: "SparseFactor",
     products: [
         .library(name: "SparseFactor", targets: ["SparseFactor"]),
+        .library(name: "SparseFactorCore", targets: ["SparseFactorCore"]),
+        .library(name: "SparseFactorFitting", targets: ["SparseFactorFitting"]),
+        .library(name: "SparseFactorIO", targets: ["SparseFactorIO"]),
+        .library(name: "SparseFactorNN", targets: ["SparseFactorNN"]),
+        .library(name: "SparseFactorAttention", targets: ["SparseFactorAttention"]),
         .executable(name: "sparsefactor", targets: ["SparseFactorCLI"]),
-        .executable(name: "sparsefactor-kernel-bench", targets: ["KernelBench"]),
     ],
     dependencies: [
+        // Only the command line uses it; a library consumer resolves it but does not build it.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Documentation only (`swift package generate-documentation`); nothing links it.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
+        // The C hot path: one public umbrella header over one header per area.
         .target(
-            name: "CKernels",
-            path: "CKernels",
-            exclude: ["factor_kernels.inc", "objective_kernels.inc", "reference_kernels.inc"],
+            name: "CSparseFactorKernels",
+            exclude: ["factor_kernels.inc", "objective_kernels.inc", "adam_kernels.inc"],
             linkerSettings: [
                 .linkedLibrary("omp5"),
                 .linkedLibrary("openblas"),
@@ -26,16 +41,36 @@ let package = Package(
                 .linkedLibrary("m"),
             ]
         ),
-        .systemLibrary(name: "CLibPNG", path: "Sources/CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
-        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "SparseFactor", dependencies: ["CKernels", "CLibPNG", "CZlib"]),
+        // The naive single-thread oracles: linked by the tests and the C microbenchmark, shipped in no product.
+        .target(name: "CSparseFactorReference", dependencies: ["CSparseFactorKernels"], exclude: ["reference_kernels.inc"],
+                linkerSettings: [.linkedLibrary("m")]),
+        .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        .target(name: "SparseFactorCore", dependencies: ["CSparseFactorKernels"]),
+        .target(name: "SparseFactorFitting", dependencies: ["SparseFactorCore", "CSparseFactorKernels"]),
+        .target(name: "SparseFactorIO", dependencies: ["SparseFactorCore", "CLibPNG", "CZlib"]),
+        .target(name: "SparseFactorNN", dependencies: ["SparseFactorCore", "CSparseFactorKernels"]),
+        .target(name: "SparseFactorAttention", dependencies: ["SparseFactorNN", "SparseFactorIO", "CSparseFactorKernels"]),
+        .target(name: "SparseFactor", dependencies: ["SparseFactorCore", "SparseFactorFitting", "SparseFactorIO",
+                                                     "SparseFactorNN", "SparseFactorAttention"]),
+
         .executableTarget(
             name: "SparseFactorCLI",
             dependencies: ["SparseFactor", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .executableTarget(name: "KernelBench", dependencies: ["CKernels"], path: "Benchmarks/KernelBench"),
-        .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
-        .testTarget(name: "SparseFactorTests", dependencies: ["SparseFactor"]),
-        .testTarget(name: "SparseFactorCLITests", dependencies: ["SparseFactor"]),
+        // The C microbenchmark: runnable from a clone (`swift run -c release sparsefactor-kernel-bench`), not a product.
+        .executableTarget(name: "sparsefactor-kernel-bench", dependencies: ["CSparseFactorKernels", "CSparseFactorReference"],
+                          path: "Benchmarks/KernelBench"),
+
+        // Helpers the test targets share (random data, tolerances); shipped in no product.
+        .target(name: "SparseFactorTestSupport", dependencies: ["SparseFactorCore", "SparseFactorNN"], path: "Tests/SparseFactorTestSupport"),
+        .testTarget(name: "CSparseFactorKernelsTests", dependencies: ["CSparseFactorKernels", "CSparseFactorReference"]),
+        .testTarget(name: "SparseFactorCoreTests", dependencies: ["SparseFactorCore", "SparseFactorTestSupport"]),
+        .testTarget(name: "SparseFactorFittingTests", dependencies: ["SparseFactorFitting", "SparseFactorTestSupport"]),
+        .testTarget(name: "SparseFactorIOTests", dependencies: ["SparseFactorIO", "SparseFactorTestSupport"]),
+        .testTarget(name: "SparseFactorNNTests", dependencies: ["SparseFactorNN", "SparseFactorTestSupport"]),
+        .testTarget(name: "SparseFactorAttentionTests", dependencies: ["SparseFactorAttention", "SparseFactorTestSupport"]),
+        .testTarget(name: "SparseFactorCLITests", dependencies: ["SparseFactor", "SparseFactorTestSupport"]),
     ]
 )

@@ -1,0 +1,144 @@
+import SparseFactorCore
+import SparseFactorNN
+import SparseFactorIO
+/// The shape of a PSF-Attn model: everything that decides its parameters' names and shapes.
+///
+/// The defaults are the paper's synthetic-task configuration: embedding 32, factor and value
+/// MLPs `[32, GELU]`, C = 8 channels, M = ⌈log2 N⌉ factors, residuals on, flatten pooling,
+/// linear head.
+///
+/// ```swift
+/// var config = PSFAttnConfiguration(task: .order, length: 1024)
+/// config.pooling = .mean
+/// let model = try PSFAttn(configuration: config, seed: 1)
+/// ```
+public struct PSFAttnConfiguration: Codable, Equatable, Sendable {
+    /// How a sequence's positions enter the model.
+    public enum Input: Codable, Equatable, Sendable {
+        /// Token ids in `0..<vocabulary`, looked up in an embedding table.
+        case tokens(vocabulary: Int)
+        /// `count` real features per position, mapped by a linear projection.
+        case features(count: Int)
+
+        var isTokens: Bool { if case .tokens = self { true } else { false } }
+    }
+
+    /// How the N × C mixed block becomes the head's input.
+    public enum Pooling: String, Codable, CaseIterable, Sendable {
+        /// All N · C values (the paper's synthetic-task choice).
+        case flatten
+        /// The first position's C values.
+        case cls
+        /// The mean over positions.
+        case mean
+    }
+
+    /// The classifier / regressor on the pooled features.
+    public enum Head: Codable, Equatable, Sendable {
+        /// One linear layer.
+        case linear
+        /// Linear → GELU → linear with `hidden` units.
+        case mlp(hidden: Int)
+    }
+
+    /// The input kind.
+    public var input: Input
+    /// N, the sequence length (≥ 2).
+    public var length: Int
+    /// D, the embedding width.
+    public var embedding: Int = 32
+    /// Hidden layers of each factor MLP f_m, in the paper's notation (`"[32, GELU]"`).
+    public var factorMLP: String = "[32, GELU]"
+    /// Hidden layers of the value MLP g.
+    public var valueMLP: String = "[32, GELU]"
+    /// C, the channels of V.
+    public var channels: Int = 8
+    /// M, the factors per mixing layer; `nil` means ⌈log2 N⌉.
+    public var factors: Int? = nil
+    /// Add V0 = g(E) after every factor (V ← W_m V + V0).
+    public var residuals: Bool = true
+    /// Add a learned positional embedding to E.
+    public var positionalEmbedding: Bool = false
+    /// Pooling before the head.
+    public var pooling: Pooling = .flatten
+    /// The head.
+    public var head: Head = .linear
+    /// Mixing layers (1 = PSF-Attn; more = Paramixer's stacked form, where layer ℓ > 1 takes
+    /// the previous layer's V through its own g, and every layer's factors come from E).
+    public var layers: Int = 1
+    /// Outputs of the head (1 for regression, the class count for classification).
+    public var outputs: Int
+
+    /// A configuration from its parts (defaults as the paper's synthetic tasks).
+    public init(input: Input, length: Int, outputs: Int) {
+        self.input = input
+        self.length = length
+        self.outputs = outputs
+    }
+
+    /// The paper's configuration for a synthetic task: token embedding and positional
+    /// embedding for ``SyntheticTask/order``, a linear projection of (x, mark) without
+    /// positional embedding for ``SyntheticTask/adding``.
+    public init(task: SyntheticTask, length: Int) {
+        switch task {
+        case .adding:
+            self.init(input: .features(count: 2), length: length, outputs: 1)
+        case .order:
+            self.init(input: .tokens(vocabulary: SyntheticTask.OrderToken.vocabulary), length: length, outputs: 4)
+            positionalEmbedding = true
+        }
+    }
+
+    /// M, the number of factors per mixing layer.
+    public var factorCount: Int { factors ?? ChordTopology.ceilLog(length, base: 2) }
+
+    /// Refuses sizes the model cannot be built with, naming the field.
+    public func validate() throws {
+        guard length >= 2 else { throw SparseFactorError.invalidArgument("the sequence length N must be at least 2, got \(length)") }
+        switch input {
+        case .tokens(let v) where v < 1: throw SparseFactorError.invalidArgument("the vocabulary must have at least 1 token, got \(v)")
+        case .features(let c) where c < 1: throw SparseFactorError.invalidArgument("the input needs at least 1 feature, got \(c)")
+        default: break
+        }
+        for (name, value) in [("embedding", embedding), ("channels", channels), ("layers", layers), ("outputs", outputs),
+                              ("factors", factorCount)] where value < 1 {
+            throw SparseFactorError.invalidArgument("\(name) must be at least 1, got \(value)")
+        }
+        if case .mlp(let hidden) = head, hidden < 1 {
+            throw SparseFactorError.invalidArgument("the head's hidden layer must have at least 1 unit, got \(hidden)")
+        }
+    }
+
+    /// The fields in which `other` differs from this configuration, as "name: this vs other" lines.
+    public func differences(from other: PSFAttnConfiguration) -> [String] {
+        var list = DifferenceList()
+        list.check("input", describe(input), describe(other.input))
+        list.check("length", length, other.length)
+        list.check("embedding", embedding, other.embedding)
+        list.check("factor MLP", factorMLP, other.factorMLP)
+        list.check("value MLP", valueMLP, other.valueMLP)
+        list.check("channels", channels, other.channels)
+        list.check("factors", factorCount, other.factorCount)
+        list.check("residuals", residuals, other.residuals)
+        list.check("positional embedding", positionalEmbedding, other.positionalEmbedding)
+        list.check("pooling", pooling.rawValue, other.pooling.rawValue)
+        list.check("head", describe(head), describe(other.head))
+        list.check("layers", layers, other.layers)
+        list.check("outputs", outputs, other.outputs)
+        return list.lines
+    }
+
+    private func describe(_ input: Input) -> String {
+        switch input {
+        case .tokens(let v): return "tokens(vocabulary \(v))"
+        case .features(let c): return "features(\(c))"
+        }
+    }
+
+    private func describe(_ head: Head) -> String {
+        switch head {
+        case .linear: return "linear"
+        case .mlp(let h): return "mlp(hidden \(h))"
+        }
+    }
+}

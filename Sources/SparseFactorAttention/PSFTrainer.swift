@@ -1,0 +1,377 @@
+import SparseFactorCore
+import SparseFactorNN
+import SparseFactorIO
+import Foundation
+
+/// Trains a PSF-Attn model on a synthetic task: epochs of shuffled minibatches, Adam,
+/// validation and test after every epoch, optional early stopping, checkpoints that resume
+/// bit-exactly, and a clear stop on a NaN or infinite loss.
+///
+/// ```swift
+/// var options = TrainingOptions(task: .adding, length: 128)
+/// options.trainSize = 4_000; options.epochs = 3
+/// let trainer = try PSFTrainer(options: options)
+/// trainer.checkpointURL = URL(fileURLWithPath: "adding.ckpt")
+/// trainer.onEpoch = { print($0.epoch, $0.validation?.accuracy ?? 0) }
+/// let summary = try trainer.train()
+/// print(summary.test?.accuracy ?? 0)
+/// ```
+public final class PSFTrainer {
+    /// The run's options.
+    public let options: TrainingOptions
+    /// The model being trained.
+    public let model: PSFAttn
+    /// Adam over the model's parameters.
+    public let optimizer: Adam
+    /// The three datasets (generated on demand from the seed).
+    public let train: SyntheticDataset
+    public let validation: SyntheticDataset
+    public let test: SyntheticDataset
+    /// Where the run stands.
+    public private(set) var progress = TrainingProgress()
+
+    /// Written (atomically) after every epoch and every ``checkpointInterval`` steps, when set.
+    public var checkpointURL: URL?
+    /// Also checkpoint every this many steps within an epoch (nil: only at epoch ends).
+    public var checkpointInterval: Int?
+    /// Sequences per evaluation batch (default: the training batch size).
+    public var evaluationBatchSize: Int?
+    /// Called after every training step.
+    public var onStep: ((StepReport) -> Void)?
+    /// Called after every epoch's evaluation.
+    public var onEpoch: ((EpochReport) -> Void)?
+
+    private var permutationEpoch = -1
+    private var permutation: [Int] = []
+    private var lastCheckpointStep: Int?
+
+    /// A fresh run with the paper's model for the task (see ``PSFAttnConfiguration/init(task:length:)``).
+    public convenience init(options: TrainingOptions) throws {
+        try self.init(configuration: PSFAttnConfiguration(task: options.task, length: options.length), options: options)
+    }
+
+    /// A fresh run with a given model shape.
+    public init(configuration: PSFAttnConfiguration, options: TrainingOptions) throws {
+        try options.validate()
+        guard configuration.length == options.length else {
+            throw SparseFactorError.shapeMismatch(expected: "a model of length \(options.length) (the task's)", got: "length \(configuration.length)")
+        }
+        let expectedInput: PSFAttnConfiguration.Input = options.task.usesTokens
+            ? .tokens(vocabulary: SyntheticTask.OrderToken.vocabulary) : .features(count: SyntheticTask.adding.featuresPerPosition)
+        guard configuration.input == expectedInput, configuration.outputs == options.task.outputCount else {
+            throw SparseFactorError.shapeMismatch(expected: "a model with input \(expectedInput) and \(options.task.outputCount) outputs for the \(options.task.rawValue) task",
+                                                  got: "input \(configuration.input), \(configuration.outputs) outputs")
+        }
+        self.options = options
+        model = try PSFAttn(configuration: configuration, seed: mixSeed(options.seed, 0x6D6F_6465_6C))   // "model"
+        optimizer = try Adam(parameters: model.parameters, learningRate: options.learningRate)
+        (train, validation, test) = try SyntheticDataset.splits(task: options.task, length: options.length, trainSize: options.trainSize,
+                                                                 validationSize: options.validationSize, testSize: options.testSize,
+                                                                 seed: options.seed)
+        model.recomputesFactorValues = Self.shouldRecompute(configuration, batch: options.batchSize)
+        model.computesInputGradient = false     // training needs the parameters' gradients only
+    }
+
+    /// Continues the run saved in `checkpoint`. `options` may change only the number of epochs,
+    /// early stopping and the target accuracy; anything else that differs is refused with a
+    /// message listing it, as is a checkpoint of another model shape.
+    public convenience init(resuming checkpoint: TrainingCheckpoint, options: TrainingOptions,
+                            configuration: PSFAttnConfiguration? = nil, source: String = "the checkpoint") throws {
+        let wanted = configuration ?? PSFAttnConfiguration(task: options.task, length: options.length)
+        let shape = checkpoint.configuration.differences(from: wanted)
+        guard shape.isEmpty else {
+            throw SparseFactorError.invalidArgument(
+                "\(source) holds a different model (checkpoint vs this run): " + shape.joined(separator: "; "))
+        }
+        let settings = checkpoint.options.resumeDifferences(from: options)
+        guard settings.isEmpty else {
+            throw SparseFactorError.invalidArgument(
+                "\(source) was written by a run with other settings (checkpoint vs this run): " + settings.joined(separator: "; "))
+        }
+        try self.init(configuration: wanted, options: options)
+        try restore(checkpoint, source: source)
+    }
+
+    /// The run's state now, ready to be written.
+    public func checkpoint() -> TrainingCheckpoint {
+        TrainingCheckpoint(configuration: model.configuration, options: options, progress: progress,
+                           parameters: model.parameters.map { ($0.name, $0.value) }, optimizer: optimizer.state)
+    }
+
+    /// Loads parameters, optimizer state and progress; checks everything before changing anything.
+    private func restore(_ checkpoint: TrainingCheckpoint, source: String) throws {
+        let parameters = model.parameters
+        guard checkpoint.parameters.count == parameters.count else {
+            throw SparseFactorError.invalidArgument("\(source) has \(checkpoint.parameters.count) parameter tensors, this model \(parameters.count)")
+        }
+        for (saved, p) in zip(checkpoint.parameters, parameters) where saved.name != p.name || saved.value.shape != p.value.shape {
+            throw SparseFactorError.invalidArgument(
+                "\(source) does not fit this model: it has \(saved.name) of shape \(saved.value.shape), the model \(p.name) of shape \(p.value.shape)")
+        }
+        let p = checkpoint.progress
+        guard p.epoch >= 0, p.stepInEpoch >= 0, p.stepInEpoch < options.stepsPerEpoch || (p.stepInEpoch == 0),
+              p.globalStep >= 0, p.epochSeen >= 0, p.epochCorrect >= 0 else {
+            throw SparseFactorError.io("\(source) has an inconsistent position (epoch \(p.epoch), step \(p.stepInEpoch)); nothing was loaded")
+        }
+        try optimizer.restore(checkpoint.optimizer)   // throws before changing anything if it does not fit
+        for (saved, p) in zip(checkpoint.parameters, parameters) { p.value = saved.value }
+        progress = p
+        lastCheckpointStep = p.globalStep
+    }
+
+    // MARK: training
+
+    /// Trains until the planned epochs are done, early stopping fires, or `maxSteps` more
+    /// steps have been taken (for tests and benchmarks); returns the run's summary.
+    @discardableResult
+    public func train(maxSteps: Int? = nil) throws -> TrainingSummary {
+        var taken = 0
+        while progress.epoch < options.epochs && !progress.stoppedEarly {
+            if let maxSteps, taken >= maxSteps { break }
+            if progress.stepInEpoch < options.stepsPerEpoch {
+                try step()
+                taken += 1
+                if let interval = checkpointInterval, interval > 0, progress.globalStep % interval == 0,
+                   progress.stepInEpoch < options.stepsPerEpoch {
+                    try saveCheckpoint()
+                }
+            }
+            if progress.stepInEpoch == options.stepsPerEpoch { try finishEpoch() }
+        }
+        return summary()
+    }
+
+    /// One optimizer step on the next minibatch (the epoch's end is handled by ``train(maxSteps:)``).
+    func step() throws {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let cpuStart = processCPUSeconds()
+        let indices = batchIndices(epoch: progress.epoch, step: progress.stepInEpoch)
+        let (x, y) = try train.batch(indices)
+        model.isTraining = true
+        optimizer.zeroGradients()
+        let prediction: Tensor
+        do {
+            prediction = try model(x)
+        } catch SparseFactorError.nonFinite(let what) {
+            throw SparseFactorError.nonFinite("\(what) at epoch \(progress.epoch + 1), step \(progress.stepInEpoch + 1); the run stopped" + keptCheckpointNote())
+        }
+        let (loss, gradient) = try lossAndGradient(prediction, y)
+        guard loss.isFinite else {
+            throw SparseFactorError.nonFinite(
+                "the training loss became \(loss) at epoch \(progress.epoch + 1), step \(progress.stepInEpoch + 1) (step \(progress.globalStep + 1) overall); "
+                + "the run stopped" + keptCheckpointNote())
+        }
+        _ = try model.backward(gradient)
+        if let clip = options.gradientClipNorm {
+            let norm = try clipGradientNorm(model.parameters, maxNorm: clip)
+            guard norm.isFinite else {
+                throw SparseFactorError.nonFinite("the gradient norm became \(norm) at step \(progress.globalStep + 1); the run stopped" + keptCheckpointNote())
+            }
+        }
+        optimizer.learningRate = options.learningRate(atStep: progress.globalStep)
+        try optimizer.step()
+        let correct = try correctCount(prediction, y)
+        progress.epochLossSum += Double(loss) * Double(indices.count)
+        progress.epochCorrect += correct
+        progress.epochSeen += indices.count
+        progress.stepInEpoch += 1
+        progress.globalStep += 1
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        progress.trainSeconds += seconds
+        progress.trainCPUSeconds += processCPUSeconds() - cpuStart
+        onStep?(StepReport(epoch: progress.epoch + 1, step: progress.stepInEpoch, stepsPerEpoch: options.stepsPerEpoch,
+                           globalStep: progress.globalStep, loss: Double(loss),
+                           runningLoss: progress.epochLossSum / Double(max(progress.epochSeen, 1)),
+                           runningAccuracy: Double(progress.epochCorrect) / Double(max(progress.epochSeen, 1)),
+                           stepSeconds: seconds))
+    }
+
+    /// Loss and accuracy of the current model on a dataset, in evaluation mode.
+    public func evaluate(_ dataset: SyntheticDataset) throws -> Evaluation {
+        guard dataset.count > 0 else { return Evaluation(loss: .nan, accuracy: .nan, count: 0) }
+        let wasTraining = model.isTraining
+        model.isTraining = false
+        defer { model.isTraining = wasTraining }
+        let batch = max(evaluationBatchSize ?? options.batchSize, 1)
+        var lossSum = 0.0
+        var correct = 0
+        var start = 0
+        while start < dataset.count {
+            let indices = Array(start..<min(start + batch, dataset.count))
+            let (x, y) = try dataset.batch(indices)
+            let prediction = try model(x)
+            lossSum += Double(try lossAndGradient(prediction, y).loss) * Double(indices.count)
+            correct += try correctCount(prediction, y)
+            start += batch
+        }
+        return Evaluation(loss: lossSum / Double(dataset.count), accuracy: Double(correct) / Double(dataset.count), count: dataset.count)
+    }
+
+    /// The summary of the run so far.
+    public func summary() -> TrainingSummary {
+        TrainingSummary(task: options.task, length: options.length, parameterCount: model.parameterCount,
+                        epochs: progress.epoch, steps: progress.globalStep, trainSeconds: progress.trainSeconds,
+                        evaluationSeconds: progress.evaluationSeconds,
+                        msPerStep: progress.globalStep > 0 ? progress.trainSeconds * 1e3 / Double(progress.globalStep) : 0,
+                        cpuMsPerStep: progress.globalStep > 0 ? progress.trainCPUSeconds * 1e3 / Double(progress.globalStep) : 0,
+                        trainLoss: progress.lastTrainLoss, trainAccuracy: progress.lastTrainAccuracy,
+                        validation: progress.lastValidation, test: progress.lastTest, stoppedEarly: progress.stoppedEarly)
+    }
+
+    // MARK: internals
+
+    private func finishEpoch() throws {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let trainLoss = progress.epochLossSum / Double(max(progress.epochSeen, 1))
+        let trainAccuracy = Double(progress.epochCorrect) / Double(max(progress.epochSeen, 1))
+        let val = validation.count > 0 ? try evaluate(validation) : nil
+        let tst = test.count > 0 ? try evaluate(test) : nil
+        progress.evaluationSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        var improved = false
+        if let val {
+            if val.loss < progress.bestValidationLoss {
+                progress.bestValidationLoss = val.loss
+                progress.epochsWithoutImprovement = 0
+                improved = true
+            } else {
+                progress.epochsWithoutImprovement += 1
+            }
+        }
+        progress.epoch += 1
+        progress.stepInEpoch = 0
+        progress.epochLossSum = 0
+        progress.epochCorrect = 0
+        progress.epochSeen = 0
+        progress.lastTrainLoss = trainLoss
+        progress.lastTrainAccuracy = trainAccuracy
+        progress.lastValidation = val
+        progress.lastTest = tst
+        if let patience = options.earlyStoppingPatience, progress.epochsWithoutImprovement >= patience { progress.stoppedEarly = true }
+        if let target = options.targetAccuracy, let val, val.accuracy >= target { progress.stoppedEarly = true }
+        try saveCheckpoint()
+        onEpoch?(EpochReport(epoch: progress.epoch, epochs: options.epochs, steps: progress.globalStep, trainLoss: trainLoss,
+                             trainAccuracy: trainAccuracy, validation: val, test: tst, improved: improved,
+                             trainSeconds: progress.trainSeconds, evaluationSeconds: progress.evaluationSeconds,
+                             stoppedEarly: progress.stoppedEarly))
+    }
+
+    private func saveCheckpoint() throws {
+        guard let url = checkpointURL else { return }
+        // Never replace a good checkpoint by one holding non-finite parameters.
+        for p in model.parameters where !p.value.isFinite {
+            throw SparseFactorError.nonFinite("parameter \(p.name) became non-finite at step \(progress.globalStep); the run stopped" + keptCheckpointNote())
+        }
+        try checkpoint().write(to: url)
+        lastCheckpointStep = progress.globalStep
+    }
+
+    private func keptCheckpointNote() -> String {
+        guard let url = checkpointURL else { return " (no checkpoint was requested)" }
+        guard let step = lastCheckpointStep else { return "; no checkpoint had been written yet" }
+        return "; the last good checkpoint (step \(step)) is kept at \(url.path)"
+    }
+
+    /// The sequences of step `step` of epoch `epoch`: a slice of that epoch's seeded shuffle.
+    private func batchIndices(epoch: Int, step: Int) -> [Int] {
+        if permutationEpoch != epoch {
+            var rng = SeededGenerator(seed: mixSeed(options.seed, 0x7368_7566_666C_6500 ^ UInt64(epoch)))   // "shuffle"
+            permutation = Array(0..<options.trainSize)
+            // Fisher–Yates with the package's own bounded draw, so the order never depends on the standard library.
+            if permutation.count > 1 {
+                for i in stride(from: permutation.count - 1, to: 0, by: -1) {
+                    permutation.swapAt(i, uniformInt(below: i + 1, &rng))
+                }
+            }
+            permutationEpoch = epoch
+        }
+        let start = step * options.batchSize
+        return Array(permutation[start..<min(start + options.batchSize, options.trainSize)])
+    }
+
+    private func lossAndGradient(_ prediction: Tensor, _ target: Tensor) throws -> (loss: Float, gradient: Tensor) {
+        switch options.task {
+        case .adding: return try MSELoss()(prediction, target)
+        case .order: return try CrossEntropyLoss()(prediction, target)
+        }
+    }
+
+    private func correctCount(_ prediction: Tensor, _ target: Tensor) throws -> Int {
+        switch options.task {
+        case .adding:
+            return zip(prediction.values, target.values).filter { abs($0 - $1) < SyntheticTask.addingTolerance }.count
+        case .order:
+            return zip(try prediction.argmaxLastDimension(), target.values).filter { Float($0) == $1 }.count
+        }
+    }
+
+    /// Whether to recompute the factor MLPs in backward: when keeping their activations
+    /// (two B × N × hidden blocks per factor) would take more than 512 MiB.
+    static func shouldRecompute(_ c: PSFAttnConfiguration, batch: Int) -> Bool {
+        let hidden = (try? MLP.parseConfig(c.factorMLP))?.reduce(0) { total, item in
+            if case .linear(let w) = item { return total + 2 * w }
+            return total
+        } ?? 0
+        let bytes = Double(c.layers * c.factorCount) * Double(batch) * Double(c.length) * Double(hidden) * 4
+        return bytes > 512 * 1024 * 1024
+    }
+}
+
+/// CPU seconds used by the process so far, all threads (for ms/step figures beside wall time).
+public func processCPUSeconds() -> Double {
+    var t = timespec()
+    guard clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t) == 0 else { return 0 }
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
+/// One training step's numbers.
+public struct StepReport: Sendable {
+    public var epoch: Int
+    public var step: Int
+    public var stepsPerEpoch: Int
+    public var globalStep: Int
+    public var loss: Double
+    public var runningLoss: Double
+    public var runningAccuracy: Double
+    public var stepSeconds: Double
+}
+
+/// One epoch's numbers, after its evaluation.
+public struct EpochReport: Sendable {
+    public var epoch: Int
+    public var epochs: Int
+    public var steps: Int
+    public var trainLoss: Double
+    public var trainAccuracy: Double
+    public var validation: Evaluation?
+    public var test: Evaluation?
+    /// Whether the validation loss improved on the best so far.
+    public var improved: Bool
+    /// Cumulative seconds of training steps and of evaluation.
+    public var trainSeconds: Double
+    public var evaluationSeconds: Double
+    public var stoppedEarly: Bool
+}
+
+/// The outcome of a run (or of the run so far).
+public struct TrainingSummary: Sendable {
+    public var task: SyntheticTask
+    public var length: Int
+    public var parameterCount: Int
+    /// Epochs completed.
+    public var epochs: Int
+    /// Steps completed.
+    public var steps: Int
+    /// Seconds in training steps (forward, backward, update, batch generation) and in evaluation.
+    public var trainSeconds: Double
+    public var evaluationSeconds: Double
+    /// Mean milliseconds per training step.
+    public var msPerStep: Double
+    /// Mean process CPU milliseconds (all threads) per training step.
+    public var cpuMsPerStep: Double
+    /// The last completed epoch's training loss and accuracy.
+    public var trainLoss: Double?
+    public var trainAccuracy: Double?
+    public var validation: Evaluation?
+    public var test: Evaluation?
+    public var stoppedEarly: Bool
+}

@@ -1,0 +1,40 @@
+internal import CSparseFactorKernels
+
+/// Controls the threads of the C kernels.
+///
+/// Results are bit-identical for every thread count: each output row is computed by one
+/// thread in a fixed order. By default the OpenMP runtime decides (honouring
+/// `OMP_NUM_THREADS`).
+///
+/// ```swift
+/// Parallelism.threads = 1     // single-threaded from now on
+/// Parallelism.threads = nil   // back to the OpenMP default
+/// ```
+public enum Parallelism {
+    /// The requested thread count, or `nil` for the OpenMP runtime's default.
+    public static var threads: Int? {
+        get {
+            let requested = sf_get_requested_threads()
+            return requested > 0 ? Int(requested) : nil
+        }
+        set { sf_set_num_threads(Int32(clamping: newValue ?? 0)) }
+    }
+
+    /// The number of threads a parallel kernel uses now.
+    public static var effectiveThreads: Int { Int(sf_get_num_threads()) }
+
+    /// The vector code path this CPU runs ("x86-64-v4 (AVX-512)", "x86-64-v3 (AVX2)" or "baseline").
+    public static var cpuDispatch: String { String(cString: sf_cpu_dispatch_name()) }
+}
+
+/// Turns a C status code into a Swift error.
+@inline(__always)
+package func checkKernel(_ status: Int32, _ what: @autoclosure () -> String) throws {
+    guard status != Int32(SF_OK.rawValue) else { return }
+    switch UInt32(status) {
+    case SF_ERR_ARGUMENT.rawValue: throw SparseFactorError.kernel("\(what()): invalid argument passed to the C kernel")
+    case SF_ERR_MEMORY.rawValue: throw SparseFactorError.kernel("\(what()): out of memory")
+    case SF_ERR_LAPACK.rawValue: throw SparseFactorError.kernel("\(what()): LAPACK failure")
+    default: throw SparseFactorError.kernel("\(what()): status \(status)")
+    }
+}

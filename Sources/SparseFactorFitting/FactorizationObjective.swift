@@ -1,0 +1,122 @@
+import SparseFactorCore
+internal import CSparseFactorKernels
+import Foundation
+
+/// The fitting objective `L(W) = ½‖A − W₁·W₂⋯W_M‖²_F` and its gradient with respect to every
+/// factor value, computed by one C kernel (`sf_chain_objective_f64`).
+///
+/// The product P = W₁⋯W_M is P = W₁⋯W_M · I, and everything but the value gradient is independent
+/// per column of I. So the kernel takes the identity a block of 32 columns at a time: the chain
+/// forward on that block (its first step, `W_M · I[:, block]`, is W_M's links that land in the
+/// block, scattered rather than multiplied), the residual `P[:, block] − A[:, block]` = dL/dP, and
+/// the chain backward, all on blocks of N×32 numbers that stay in cache. That is O(M·N²·K) work as
+/// before, and no dense O(N³) product of factors is ever formed, but no N×N intermediate either:
+/// the scratch is O(M·N·(32 + K)) numbers. The column blocks go to the threads in a fixed number of
+/// chunks with their own partial gradients, summed in a fixed order, so the results do not depend
+/// on the thread count. The scratch lives in the objective and is reused by every evaluation, so
+/// a fit allocates it once.
+///
+/// ```swift
+/// let topology = try ChordTopology(size: 512)
+/// let objective = try FactorizationObjective(target: a, topology: topology)
+/// let chain = try FactorChain<Double>.rowNormalized(topology: topology, seed: 1)
+/// var gradient = [Double](repeating: 0, count: chain.values.count)
+/// let loss = try objective.evaluate(chain.values, gradient: &gradient)
+/// ```
+public final class FactorizationObjective {
+    /// The matrix A being approximated.
+    public let target: Matrix<Double>
+    /// The pattern of every factor.
+    public let topology: ChordTopology
+    /// M, the number of factors.
+    public let factorCount: Int
+    /// ‖A‖_F.
+    public let targetNorm: Double
+    /// The number of factor values, `M · N · K`.
+    public var parameterCount: Int { factorCount * topology.nonzerosPerFactor }
+
+    /// The kernel's work space (its contents do not matter between calls). Left uninitialized:
+    /// the kernel touches only the part the threads that run need.
+    private var scratch: [Double]
+
+    /// An objective for `target` (square, N×N with N = `topology.size`, finite).
+    /// - Parameters:
+    ///   - factorCount: M; `nil` means `⌈log2 N⌉`.
+    ///   - memoryLimit: bytes the kernel's scratch may take (at most 8·(256·M·N + 9·M·N·(K+3) + 64)
+    ///     bytes, 14 MB for N = 512); `nil` means half the machine's memory.
+    public init(target: Matrix<Double>, topology: ChordTopology, factorCount: Int? = nil, memoryLimit: Int? = nil) throws {
+        let n = topology.size
+        guard target.rows == n, target.columns == n else {
+            throw SparseFactorError.shapeMismatch(expected: "an \(n)×\(n) matrix (the topology's N)", got: "\(target.rows)×\(target.columns)")
+        }
+        let m = factorCount ?? topology.defaultFactorCount
+        guard m >= 1 else { throw SparseFactorError.invalidArgument("a chain needs at least one factor, got \(m)") }
+        let count = Int(sf_chain_objective_scratch_f64(Int64(m), Int64(n), Int64(topology.linksPerRow)))
+        let limit = memoryLimit ?? Int(ProcessInfo.processInfo.physicalMemory / 2)
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Double>.size)
+        guard count > 0, !overflow, bytes <= limit else {
+            throw SparseFactorError.tooLarge(
+                "the objective of \(m) factors of size \(n)×\(n) needs \(count > 0 && !overflow ? "\(bytes) bytes" : "more memory than can be counted") of scratch, over the limit of \(limit) bytes")
+        }
+        guard target.isFinite else { throw SparseFactorError.nonFinite("the matrix to factorize has NaN or infinite entries") }
+        self.target = target
+        self.topology = topology
+        self.factorCount = m
+        self.targetNorm = target.frobeniusNorm
+        self.scratch = [Double](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
+
+    /// The loss `½‖A − W₁⋯W_M‖²_F` for the given factor values (in ``FactorChain``'s layout),
+    /// with its gradient written into `gradient` (resized to the values' count if needed).
+    @discardableResult
+    public func evaluate(_ values: [Double], gradient: inout [Double]) throws -> Double {
+        try checkValues(values)
+        if gradient.count != values.count { gradient = [Double](repeating: 0, count: values.count) }
+        return try gradient.withUnsafeMutableBufferPointer { dw in
+            dw.update(repeating: 0)                                   // the kernel accumulates
+            return try run(values, gradient: dw.baseAddress)
+        }
+    }
+
+    /// The loss alone (the forward half of the kernel, no gradient).
+    public func loss(_ values: [Double]) throws -> Double {
+        try checkValues(values)
+        return try run(values, gradient: nil)
+    }
+
+    /// The relative Frobenius error `‖A − P‖_F / ‖A‖_F` that goes with a loss value.
+    public func relativeError(loss: Double) -> Double {
+        (2 * max(loss, 0)).squareRoot() / targetNorm
+    }
+
+    private func checkValues(_ values: [Double]) throws {
+        guard values.count == parameterCount else {
+            throw SparseFactorError.shapeMismatch(
+                expected: "\(parameterCount) factor values (\(factorCount) factors × \(topology.size) rows × \(topology.linksPerRow) links)",
+                got: "\(values.count) values")
+        }
+    }
+
+    /// One call of the kernel: returns the loss, and adds the gradient into `gradient` unless it is nil.
+    private func run(_ values: [Double], gradient: UnsafeMutablePointer<Double>?) throws -> Double {
+        let (n, k, m) = (Int64(topology.size), Int64(topology.linksPerRow), Int64(factorCount))
+        var loss = 0.0
+        let status = values.withUnsafeBufferPointer { w in
+            target.values.withUnsafeBufferPointer { a in
+                topology.columnIndex.withUnsafeBufferPointer { cols in
+                    topology.transposedStart.withUnsafeBufferPointer { tptr in
+                        topology.transposedLinks.withUnsafeBufferPointer { tlink in
+                            scratch.withUnsafeMutableBufferPointer { work in
+                                sf_chain_objective_f64(&loss, gradient, work.baseAddress, a.baseAddress, w.baseAddress,
+                                                       cols.baseAddress, tptr.baseAddress, tlink.baseAddress,
+                                                       m, n, k, Int64(work.count))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        try checkKernel(status, "objective")
+        return loss
+    }
+}

@@ -1,0 +1,70 @@
+import SparseFactorCore
+/// The bookkeeping both optimizers share: the clock, the evaluation counter, the history,
+/// the progress callback and the stopping tests.
+struct FitMonitor {
+    let objective: FactorizationObjective
+    let options: FitOptions
+    let progress: ((FitProgress) -> Void)?
+    private let clock = ContinuousClock()
+    private let start: ContinuousClock.Instant
+    private(set) var history: [FitHistoryEntry] = []
+    /// The lowest loss seen up to each iteration (index = iteration), for the improvement test.
+    private var bestLoss: [Double] = []
+    private var initialGradientMax = 0.0
+    var evaluations = 0
+
+    init(objective: FactorizationObjective, options: FitOptions, progress: ((FitProgress) -> Void)?) {
+        self.objective = objective
+        self.options = options
+        self.progress = progress
+        self.start = clock.now
+    }
+
+    var seconds: Double {
+        let d = clock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+
+    /// Loss and gradient at `values`, counted.
+    mutating func evaluate(_ values: [Double], gradient: inout [Double]) throws -> Double {
+        evaluations += 1
+        return try objective.evaluate(values, gradient: &gradient)
+    }
+
+    /// Records the initialization (iteration 0); returns a stop reason when there is nothing
+    /// to do (no iterations allowed, or a zero gradient already).
+    mutating func begin(loss: Double, gradient: [Double]) -> FitStopReason? {
+        initialGradientMax = VectorMath.maxAbs(gradient)
+        record(iteration: 0, loss: loss)
+        if initialGradientMax == 0 { return .gradientTolerance }
+        if options.maxIterations == 0 { return .maxIterations }
+        if let limit = options.timeLimit, seconds >= limit { return .timeLimit }
+        return nil
+    }
+
+    /// Records an iteration and returns why the run should stop now, if it should.
+    /// Tests, in order: gradient, improvement, iteration count, time.
+    mutating func endIteration(_ iteration: Int, loss: Double, gradient: [Double]) -> FitStopReason? {
+        record(iteration: iteration, loss: loss)
+        // With a tolerance of 0 this still stops on an exactly zero gradient, where no optimizer can move.
+        if VectorMath.maxAbs(gradient) <= options.gradientTolerance * initialGradientMax { return .gradientTolerance }
+        let window = options.effectiveImprovementWindow
+        if options.relativeImprovementTolerance > 0, iteration >= window {
+            let old = bestLoss[iteration - window], now = bestLoss[iteration]
+            if old - now <= options.relativeImprovementTolerance * max(abs(old), .leastNormalMagnitude) { return .relativeImprovement }
+        }
+        if iteration >= options.maxIterations { return .maxIterations }
+        if let limit = options.timeLimit, seconds >= limit { return .timeLimit }
+        return nil
+    }
+
+    private mutating func record(iteration: Int, loss: Double) {
+        let entry = FitHistoryEntry(iteration: iteration, loss: loss, relativeError: objective.relativeError(loss: loss), seconds: seconds)
+        history.append(entry)
+        // Written out so a NaN loss never becomes the best one.
+        let previousBest = bestLoss.last ?? loss
+        bestLoss.append(loss < previousBest ? loss : previousBest)
+        progress?(FitProgress(iteration: iteration, maxIterations: options.maxIterations, loss: loss,
+                              relativeError: entry.relativeError, seconds: entry.seconds))
+    }
+}

@@ -1,0 +1,147 @@
+import SparseFactorCore
+import Foundation
+
+/// Saves and loads a ``FactorChain`` in the documented `SFCHAIN1` binary format
+/// (docs/factor-file-format.md): a fixed header, the topology's offsets, the values, and an FNV-1a 64
+/// checksum, all little-endian. Files are written atomically, and corrupt or truncated files are refused.
+///
+/// ```swift
+/// try FactorFile.save(chain, to: URL(fileURLWithPath: "camera.sfchain"))
+/// let back = try FactorFile.load(from: URL(fileURLWithPath: "camera.sfchain"))   // == chain
+/// ```
+public enum FactorFile {
+    /// The 8 bytes every factor file starts with.
+    public static let magic = Array("SFCHAIN1".utf8)
+    /// The format version this code writes and reads.
+    public static let version: UInt32 = 1
+    static let headerSize = 64
+
+    /// Writes `chain` (float32 or float64, as stored) to `url`, replacing it only once the new file is complete.
+    public static func save<Scalar: KernelScalar>(_ chain: FactorChain<Scalar>, to url: URL) throws {
+        try AtomicFile.write(encode(chain), to: url)
+    }
+
+    /// The chain in `url` as float64 values (float32 files are converted exactly).
+    public static func load(from url: URL) throws -> FactorChain<Double> {
+        try load(from: url, as: Double.self)
+    }
+
+    /// The chain in `url` with values converted to `Scalar` (float64 files loaded as `Float` are rounded).
+    public static func load<Scalar: KernelScalar>(from url: URL, as type: Scalar.Type) throws -> FactorChain<Scalar> {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw SparseFactorError.io("\(url.path): cannot be read (\(FileManager.default.fileExists(atPath: url.path) ? error.localizedDescription : "no such file"))")
+        }
+        return try decode(data, name: url.path, as: type)
+    }
+
+    /// The bytes of the file for `chain`.
+    public static func encode<Scalar: KernelScalar>(_ chain: FactorChain<Scalar>) -> Data {
+        let t = chain.topology
+        var out = Data()
+        out.reserveCapacity(headerSize + 8 * t.linksPerRow + chain.values.count * MemoryLayout<Scalar>.size + 8)
+        out.append(contentsOf: magic)
+        append(version, to: &out)
+        append(UInt32(MemoryLayout<Scalar>.size == 4 ? 1 : 2), to: &out)
+        append(UInt64(t.size), to: &out)
+        append(UInt64(t.linksPerRow), to: &out)
+        append(UInt64(chain.factorCount), to: &out)
+        out.append(t.offsets.contains(0) ? 1 : 0)
+        out.append(t.permutationSeed == nil ? 0 : 1)
+        out.append(contentsOf: [UInt8](repeating: 0, count: 6))
+        append(t.permutationSeed ?? 0, to: &out)
+        append(UInt64(t.mergedLinks), to: &out)
+        for o in t.offsets { append(UInt64(o), to: &out) }
+        appendLittleEndian(chain.values, to: &out)
+        let checksum = out.withUnsafeBytes { fnv1a64($0) }
+        append(checksum, to: &out)
+        return out
+    }
+
+    /// The chain in `data`; `name` names it in error messages.
+    public static func decode<Scalar: KernelScalar>(_ data: Data, name: String = "factor file", as type: Scalar.Type) throws -> FactorChain<Scalar> {
+        let bytes = [UInt8](data)
+        func fail(_ message: String) -> SparseFactorError { .io("\(name): \(message)") }
+        guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else {
+            throw fail("not a factor file (expected the magic \"SFCHAIN1\" at the start)")
+        }
+        guard bytes.count >= headerSize + 8 else {
+            throw fail("truncated: \(bytes.count) bytes, a factor file has at least \(headerSize + 8)")
+        }
+        let fileVersion = UInt32(truncatingIfNeeded: read(bytes, at: 8, size: 4))
+        guard fileVersion == version else { throw fail("unsupported format version \(fileVersion) (this build reads version \(version))") }
+        let dtype = read(bytes, at: 12, size: 4)
+        guard dtype == 1 || dtype == 2 else { throw fail("unknown value type code \(dtype) (expected 1 = float32 or 2 = float64)") }
+        let scalarSize = dtype == 1 ? 4 : 8
+        let n = read(bytes, at: 16, size: 8), k = read(bytes, at: 24, size: 8), m = read(bytes, at: 32, size: 8)
+        let selfLink = bytes[40], hasSeed = bytes[41]
+        guard selfLink <= 1, hasSeed <= 1, bytes[42..<48].allSatisfy({ $0 == 0 }) else { throw fail("corrupt header flags") }
+        let seed = read(bytes, at: 48, size: 8), merged = read(bytes, at: 56, size: 8)
+        guard n >= 2, n <= UInt64(Int32.max), k >= 1, k <= n, m >= 1, m <= 4096, merged <= 1 << 20 else {
+            throw fail("corrupt header: N = \(n), K = \(k), M = \(m) (expected N ≥ 2, 1 ≤ K ≤ N, 1 ≤ M ≤ 4096)")
+        }
+        let (size, links, factors) = (Int(n), Int(k), Int(m))
+        let (nk, o1) = size.multipliedReportingOverflow(by: links)
+        let (count, o2) = nk.multipliedReportingOverflow(by: factors)
+        let (valueBytes, o3) = count.multipliedReportingOverflow(by: scalarSize)
+        guard !o1, !o2, !o3 else { throw fail("corrupt header: N·K·M overflows") }
+        let valuesStart = headerSize + 8 * links
+        let expected = valuesStart + valueBytes + 8
+        guard bytes.count == expected else {
+            throw fail(bytes.count < expected
+                ? "truncated: \(bytes.count) bytes, expected \(expected) for N = \(size), K = \(links), M = \(factors) \(dtype == 1 ? "float32" : "float64")"
+                : "\(bytes.count - expected) unexpected bytes after the data (expected \(expected) bytes)")
+        }
+        let stored = read(bytes, at: expected - 8, size: 8)
+        let computed = bytes.withUnsafeBytes { fnv1a64($0.prefix(expected - 8)) }
+        guard stored == computed else {
+            throw fail("checksum mismatch (stored \(hex(stored)), computed \(hex(computed))): the file is corrupt")
+        }
+        var offsets: [Int] = []
+        for l in 0..<links {
+            let o = read(bytes, at: headerSize + 8 * l, size: 8)
+            guard o < n else { throw fail("corrupt offsets: \(o) is not below N = \(n)") }
+            offsets.append(Int(o))
+        }
+        guard Set(offsets).count == offsets.count, offsets.contains(0) == (selfLink == 1) else {
+            throw fail("corrupt offsets: they must be distinct, with 0 present exactly when the self-link flag is set")
+        }
+        // The topology's merged-link count is bookkeeping of how it was requested; re-requesting the first
+        // offset `merged` more times reproduces it, so the reloaded topology equals the saved one.
+        let requested = offsets + [Int](repeating: offsets[0], count: Int(merged))
+        let topology = try ChordTopology(size: size, offsets: requested, selfLink: selfLink == 1,
+                                         permutationSeed: hasSeed == 1 ? seed : nil)
+        var values = [Scalar](repeating: 0, count: count)
+        bytes.withUnsafeBytes { raw in
+            if dtype == 1 {
+                for i in 0..<count {
+                    values[i] = Scalar(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: valuesStart + 4 * i, as: UInt32.self))))
+                }
+            } else {
+                for i in 0..<count {
+                    values[i] = Scalar(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: valuesStart + 8 * i, as: UInt64.self))))
+                }
+            }
+        }
+        return try FactorChain(topology: topology, factorCount: factors, values: values)
+    }
+
+    /// FNV-1a, 64-bit: the checksum of the file's content.
+    public static func fnv1a64<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        return hash
+    }
+
+    static func append<T: FixedWidthInteger>(_ value: T, to out: inout Data) {
+        withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
+    }
+
+    static func read(_ bytes: [UInt8], at offset: Int, size: Int) -> UInt64 {
+        var v: UInt64 = 0
+        for i in 0..<size { v |= UInt64(bytes[offset + i]) << (8 * UInt64(i)) }
+        return v
+    }
+
+    static func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
+}

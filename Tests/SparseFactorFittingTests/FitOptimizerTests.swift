@@ -1,0 +1,214 @@
+import SparseFactorFitting
+import SparseFactorCore
+import SparseFactorTestSupport
+import Testing
+
+// The optimizers and their stopping rules, on small matrices.
+
+/// A target the chain can represent exactly: the product of a random chain of the same pattern.
+func representableTarget(_ n: Int, seed: UInt64) throws -> Matrix<Double> {
+    let topology = try ChordTopology(size: n)
+    let chain = try FactorChain<Double>.rowNormalized(topology: topology, noise: 1.0, seed: seed)
+    return try denseProductByHand(chain)
+}
+
+@Suite struct FitOptimizerTests {
+    /// From ~0.9 the relative error falls to ~1e-9 at N = 8 (where the default gradient tolerance
+    /// stops the run); at N = 16 convergence is slower
+    /// (sublinear: the minimum is degenerate; SciPy's L-BFGS-B behaves the same, ~5e-5 after 2000 iterations).
+    @Test(arguments: [(8, 2000, 1e-7), (16, 1000, 1e-3)])
+    func lbfgsFitsARepresentableMatrixClosely(n: Int, iterations: Int, target: Double) throws {
+        let a = try representableTarget(n, seed: 21)
+        var options = FitOptions()
+        options.maxIterations = iterations
+        options.seed = 1
+        let fit = try fitFactors(a, options: options)
+        let initial = try #require(fit.history.first)
+        #expect(initial.iteration == 0)
+        #expect(initial.relativeError > 0.5)
+        #expect(fit.relativeError < target, "stopped by \(fit.stopReason) after \(fit.iterations) iterations")
+        // The reported error is the true one: compare with the dense product of the learned factors.
+        let approximation = try denseProductByHand(fit.chain)
+        let direct = halfSquaredDistance(a, approximation)
+        #expect(abs(fit.absoluteError - (2 * direct).squareRoot()) <= 1e-9 * a.frobeniusNorm)
+        #expect(fit.history.count == fit.iterations + 1)
+        #expect(fit.history.last?.loss == fit.loss)
+        #expect(fit.evaluations >= fit.iterations + 1)
+        // L-BFGS with a Wolfe line search never increases the loss.
+        for (before, after) in zip(fit.history, fit.history.dropFirst()) { #expect(after.loss <= before.loss) }
+    }
+
+    /// N = 2 (one factor, K = 2) and N = 3 (two factors, K = 3): the factors are full, so any matrix fits.
+    @Test(arguments: [2, 3])
+    func theSmallestSizesFitExactly(n: Int) throws {
+        let a = try randomMatrix(n, seed: 22)
+        let fit = try fitFactors(a)
+        #expect(fit.chain.factorCount == (n == 2 ? 1 : 2))
+        #expect(fit.relativeError < 1e-6, "stopped by \(fit.stopReason) after \(fit.iterations) iterations")
+        #expect((2 * halfSquaredDistance(a, try denseProductByHand(fit.chain))).squareRoot() <= 1e-6 * a.frobeniusNorm)
+    }
+
+    @Test func adamDecreasesTheLoss() throws {
+        let a = try randomMatrix(16, seed: 31)
+        var options = FitOptions()
+        options.optimizer = .adam
+        options.learningRate = 1e-2
+        options.maxIterations = 100
+        options.relativeImprovementTolerance = 0
+        let fit = try fitFactors(a, options: options)
+        let initial = try #require(fit.history.first).loss
+        #expect(fit.optimizer == .adam)
+        #expect(fit.stopReason == .maxIterations)
+        #expect(fit.iterations == 100)
+        #expect(fit.loss < 0.5 * initial, "initial \(initial), final \(fit.loss)")
+        #expect(fit.loss == fit.history.map(\.loss).min())      // the best values are returned
+        let direct = halfSquaredDistance(a, try denseProductByHand(fit.chain))
+        #expect(abs(fit.loss - direct) <= 1e-10 * direct)
+    }
+
+    @Test func adamWithAHugeStepReportsDivergenceAndKeepsTheBestValues() throws {
+        let a = try randomMatrix(8, seed: 32)
+        var options = FitOptions()
+        options.optimizer = .adam
+        options.learningRate = 1e110   // (1e110)³ overflows: the loss becomes infinite
+        options.maxIterations = 200
+        options.relativeImprovementTolerance = 0
+        let fit = try fitFactors(a, options: options)
+        #expect(fit.stopReason == .diverged)
+        #expect(fit.loss.isFinite)
+        #expect(fit.chain.values.allSatisfy { $0.isFinite })
+    }
+
+    @Test func stopsAtTheIterationLimit() throws {
+        var options = FitOptions()
+        options.maxIterations = 3
+        let fit = try fitFactors(try randomMatrix(16, seed: 41), options: options)
+        #expect(fit.stopReason == .maxIterations)
+        #expect(fit.iterations == 3)
+        #expect(fit.history.map(\.iteration) == [0, 1, 2, 3])
+    }
+
+    @Test func zeroIterationsReturnsTheInitialization() throws {
+        var options = FitOptions()
+        options.maxIterations = 0
+        options.seed = 5
+        let a = try randomMatrix(8, seed: 42)
+        let fit = try fitFactors(a, options: options)
+        #expect(fit.stopReason == .maxIterations)
+        #expect(fit.iterations == 0)
+        let initial = try FactorChain<Double>.rowNormalized(topology: ChordTopology(size: 8), seed: 5)
+        #expect(fit.chain == initial)
+    }
+
+    @Test(arguments: FitOptions.Optimizer.allCases)
+    func stopsOnTheGradientTolerance(optimizer: FitOptions.Optimizer) throws {
+        var options = FitOptions()
+        options.optimizer = optimizer
+        options.maxIterations = 5000
+        options.gradientTolerance = 0.3
+        options.relativeImprovementTolerance = 0
+        let fit = try fitFactors(try representableTarget(8, seed: 43), options: options)
+        #expect(fit.stopReason == .gradientTolerance)
+        #expect(fit.iterations < 5000)
+    }
+
+    @Test(arguments: FitOptions.Optimizer.allCases)
+    func stopsOnTheRelativeImprovement(optimizer: FitOptions.Optimizer) throws {
+        var options = FitOptions()
+        options.optimizer = optimizer
+        options.maxIterations = 5000
+        options.gradientTolerance = 0
+        options.relativeImprovementTolerance = 1e-2
+        let fit = try fitFactors(try randomMatrix(8, seed: 44), options: options)
+        #expect(fit.stopReason == .relativeImprovement)
+        let window = optimizer == .lbfgs ? 1 : 50
+        let best = fit.history.map(\.loss).reduce(into: [Double]()) { $0.append(min($1, $0.last ?? $1)) }
+        let old = best[fit.iterations - window], now = best[fit.iterations]
+        #expect(old - now <= 1e-2 * old)
+    }
+
+    @Test func stopsOnTheTimeLimit() throws {
+        // A zero limit has always passed when the first iteration ends (no timing involved).
+        var options = FitOptions()
+        options.timeLimit = 0
+        options.maxIterations = 1000
+        let fit = try fitFactors(try randomMatrix(8, seed: 45), options: options)
+        #expect(fit.stopReason == .timeLimit)
+        #expect(fit.iterations == 0)
+    }
+
+    @Test(arguments: FitOptions.Optimizer.allCases)
+    func theSameSeedGivesIdenticalFactors(optimizer: FitOptions.Optimizer) throws {
+        let a = try randomMatrix(16, seed: 51)
+        var options = FitOptions()
+        options.optimizer = optimizer
+        options.maxIterations = 25
+        options.seed = 77
+        let first = try fitFactors(a, options: options)
+        let second = try fitFactors(a, options: options)
+        #expect(first.chain.values == second.chain.values)
+        #expect(first.history.map(\.loss) == second.history.map(\.loss))
+        options.seed = 78
+        let other = try fitFactors(a, options: options)
+        #expect(other.chain.values != first.chain.values)
+    }
+
+    @Test func progressIsReportedForEveryIteration() throws {
+        var options = FitOptions()
+        options.maxIterations = 4
+        var seen: [FitProgress] = []
+        let fit = try fitFactors(try randomMatrix(8, seed: 52), options: options) { seen.append($0) }
+        #expect(seen.map(\.iteration) == [0, 1, 2, 3, 4])
+        #expect(seen.map(\.loss) == fit.history.map(\.loss))
+        #expect(seen.allSatisfy { $0.maxIterations == 4 })
+    }
+
+    @Test func startsFromAGivenChain() throws {
+        // Starting at the exact factors of a representable target: zero loss, zero gradient.
+        let topology = try ChordTopology(size: 8)
+        let truth = try FactorChain<Double>.rowNormalized(topology: topology, noise: 1.0, seed: 53)
+        var options = FitOptions()
+        options.initialChain = truth
+        let fit = try fitFactors(try truth.denseMatrix(), options: options)
+        #expect(fit.iterations == 0)
+        #expect(fit.chain == truth)
+        #expect(fit.relativeError < 1e-14)
+    }
+
+    @Test func refusesBadMatrices() throws {
+        expectError("non-square", matches: { $0 == .shapeMismatch(expected: "a square matrix", got: "3×4") }) {
+            try fitFactors(try Matrix<Double>(rows: 3, columns: 4, repeating: 1))
+        }
+        expectError("N = 1", matches: { $0 == .invalidArgument("N must be at least 2, got 1") }) {
+            try fitFactors(try Matrix<Double>(rows: 1, columns: 1, repeating: 1))
+        }
+        var nan = try randomMatrix(4, seed: 1)
+        nan[2, 3] = .nan
+        nan[3, 0] = .infinity
+        expectError("NaN", matches: { "\($0)".contains("2 NaN or infinite entries") && "\($0)".contains("row 2, column 3") }) {
+            try fitFactors(nan)
+        }
+        expectError("all zeros", matches: { $0.isInvalidArgument && "\($0)".contains("all zeros") }) {
+            try fitFactors(try Matrix<Double>(rows: 4, columns: 4))
+        }
+    }
+
+    @Test func refusesBadOptions() throws {
+        let a = try randomMatrix(8, seed: 1)
+        let broken: [(String, (inout FitOptions) -> Void)] = [
+            ("negative iterations", { $0.maxIterations = -1 }),
+            ("NaN learning rate", { $0.learningRate = .nan }),
+            ("c2 < c1", { $0.wolfeDecrease = 0.5; $0.wolfeCurvature = 0.1 }),
+            ("no memory", { $0.memory = 0 }),
+            ("beta1 = 1", { $0.beta1 = 1 }),
+            ("negative time", { $0.timeLimit = -1 }),
+            ("zero factors", { $0.factorCount = 0 }),
+            ("wrong topology size", { $0.topology = try? ChordTopology(size: 16) }),
+        ]
+        for (what, edit) in broken {
+            var options = FitOptions()
+            edit(&options)
+            expectError(what, matches: { $0.isInvalidArgument || $0.isShapeMismatch }) { try fitFactors(a, options: options) }
+        }
+    }
+}
