@@ -71,6 +71,6 @@ let package = Package(
         .testTarget(name: "SparseFactorIOTests", dependencies: ["SparseFactorIO", "SparseFactorTestSupport"]),
         .testTarget(name: "SparseFactorNNTests", dependencies: ["SparseFactorNN", "SparseFactorTestSupport"]),
         .testTarget(name: "SparseFactorAttentionTests", dependencies: ["SparseFactorAttention", "SparseFactorTestSupport"]),
-        .testTarget(name: "SparseFactorCLITests", dependencies: ["SparseFactor", "SparseFactorTestSupport"]),
+        .testTarget(name: "SparseFactorCLITests", dependencies: ["SparseFactorCLI", "SparseFactor", "SparseFactorTestSupport"]),
     ]
 )

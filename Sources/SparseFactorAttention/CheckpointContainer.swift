@@ -33,20 +33,20 @@ struct CheckpointContainer: Equatable {
     func encoded() -> Data {
         var out = ByteWriter()
         out.bytes(Self.magic)
-        out.uint32(Self.formatVersion)
-        out.uint64(UInt64(header.count))
-        out.bytes(Array(header))
-        out.uint32(UInt32(tensors.count))
+        out.integer(Self.formatVersion)
+        out.integer(UInt64(header.count))
+        out.bytes(header)
+        out.integer(UInt32(tensors.count))
         for t in tensors {
             let name = Array(t.name.utf8)
-            out.uint32(UInt32(name.count))
+            out.integer(UInt32(name.count))
             out.bytes(name)
-            out.uint32(UInt32(t.shape.count))
-            for d in t.shape { out.uint64(UInt64(d)) }
-            out.floats(t.values)
+            out.integer(UInt32(t.shape.count))
+            for d in t.shape { out.integer(UInt64(d)) }
+            out.scalars(t.values)
         }
-        out.uint32(crc32(out.data))
-        return Data(out.data)
+        out.integer(crc32(out.data))
+        return out.data
     }
 
     /// Parses a container; `source` names the file in messages.
@@ -95,7 +95,7 @@ struct CheckpointContainer: Equatable {
                     guard !overflow else { throw ByteReader.Failure.malformed }
                     elements = p
                 }
-                tensors.append(NamedTensor(name: name, shape: shape, values: try reader.floats(elements)))
+                tensors.append(NamedTensor(name: name, shape: shape, values: try reader.scalars(elements, width: 4, as: Float.self)))
             }
             guard reader.position == body else { throw ByteReader.Failure.malformed }
             self.tensors = tensors
@@ -108,74 +108,4 @@ struct CheckpointContainer: Equatable {
         self.header = header
         self.tensors = tensors
     }
-}
-
-struct ByteWriter {
-    var data: [UInt8] = []
-    mutating func bytes(_ b: [UInt8]) { data.append(contentsOf: b) }
-    mutating func uint32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
-    mutating func uint64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) } }
-    mutating func floats(_ values: [Float]) {
-        data.reserveCapacity(data.count + 4 * values.count)
-        for v in values { uint32(v.bitPattern) }
-    }
-}
-
-struct ByteReader {
-    enum Failure: Error { case malformed }
-    let bytes: [UInt8]
-    var position: Int
-    var limit: Int
-
-    init(bytes: [UInt8], position: Int) {
-        self.bytes = bytes
-        self.position = position
-        self.limit = bytes.count
-    }
-
-    mutating func bytes(_ n: Int) throws -> ArraySlice<UInt8> {
-        guard n >= 0, n <= limit - position else { throw Failure.malformed }
-        defer { position += n }
-        return bytes[position..<(position + n)]
-    }
-
-    mutating func uint32() throws -> UInt32 {
-        let b = try bytes(4)
-        return b.reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-    }
-
-    mutating func uint64() throws -> UInt64 {
-        let b = try bytes(8)
-        return b.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-    }
-
-    /// A count read from the file, refused if it could not fit in the remaining bytes.
-    func count(_ v: UInt64) throws -> Int {
-        guard v <= UInt64(limit - position) else { throw Failure.malformed }
-        return Int(v)
-    }
-
-    mutating func floats(_ n: Int) throws -> [Float] {
-        guard n <= (limit - position) / 4 else { throw Failure.malformed }
-        let start = position
-        position += 4 * n
-        return (0..<n).map { i in
-            let o = start + 4 * i
-            let bits = UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24
-            return Float(bitPattern: bits)
-        }
-    }
-}
-
-/// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as zlib and PNG compute it.
-func crc32<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
-    var crc: UInt32 = 0xFFFF_FFFF
-    for b in bytes { crc = crc32Table[Int((crc ^ UInt32(b)) & 0xFF)] ^ (crc >> 8) }
-    return crc ^ 0xFFFF_FFFF
-}
-
-private let crc32Table: [UInt32] = (0..<256).map { n in
-    var c = UInt32(n)
-    for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-    return c
 }

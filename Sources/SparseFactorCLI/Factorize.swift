@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import SparseFactor
 
-extension FitOptions.Optimizer: ExpressibleByArgument {}
+extension FitAlgorithm: ExpressibleByArgument {}
 
 struct Factorize: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,7 +20,7 @@ struct Factorize: ParsableCommand {
     var transform: String?
     @Option(help: "The file format when the extension does not tell it (png, npy, mtx, csv, edgelist, off, ply, knuth-miles, roget).")
     var format: String?
-    @Option(help: "The optimizer: lbfgs or adam.") var optimizer: FitOptions.Optimizer = .lbfgs
+    @Option(help: "The optimizer: lbfgs or adam.") var optimizer: FitAlgorithm = .lbfgs
     @Option(help: "The most iterations.") var iterations: Int = 1000
     @Option(help: "Seed of the initial noise (the same seed gives the same factors).") var seed: UInt64 = 0
     @Option(help: "Write the learned factors to this path (SFCHAIN1 format), replacing a file only once the new one is complete.")
@@ -85,7 +85,7 @@ struct Factorize: ParsableCommand {
 
             if json {
                 var object: [String: Any] = [
-                    "file": file, "transform": matrixTransform.description,
+                    "file": file, "transform": matrixTransform.name,
                     "n": n, "factors": m, "links": fit.chain.topology.linksPerRow, "nonzeros": nonzeros,
                     "sf_error": fit.absoluteError, "sf_relative_error": fit.relativeError, "sf_params": nonzeros,
                     "tsvd_rank": tsvd.rank, "tsvd_rank_rule": rule.name, "tsvd_error": tsvd.absoluteError,

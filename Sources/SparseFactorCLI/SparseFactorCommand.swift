@@ -7,6 +7,7 @@ struct SparseFactorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sparsefactor",
         abstract: "Sparse factorization of square matrices with Chord-pattern factors.",
+        version: SparseFactorVersion.string,
         subcommands: [Demo.self, Bench.self, Train.self, Factorize.self, Apply.self])
 }
 

@@ -186,11 +186,5 @@ extension MatrixBatch {
 
 /// Refuses an N×N dense computation needing `blocks` N×N buffers beyond the memory limit.
 package func checkDenseFits(n: Int, blocks: Int, scalarBytes: Int, memoryLimit: Int?) throws {
-    let limit = memoryLimit ?? Int(ProcessInfo.processInfo.physicalMemory / 2)
-    let (square, o1) = n.multipliedReportingOverflow(by: n)
-    let (bytes, o2) = square.multipliedReportingOverflow(by: blocks * scalarBytes)
-    if o1 || o2 || bytes > limit {
-        throw SparseFactorError.tooLarge(
-            "a dense \(n)×\(n) product needs about \(o1 || o2 ? "more than \(Int.max)" : String(bytes)) bytes, over the limit of \(limit) bytes")
-    }
+    try MemoryBudget.check("a dense \(n)×\(n) product", counts: [n, n, blocks], scalarBytes: scalarBytes, limit: memoryLimit)
 }

@@ -1,6 +1,11 @@
 /// A batch of factor chains that share a topology but each have their own values, as in
 /// the parametric model where every sequence gets its own factors.
 ///
+/// This is the general, row-major path (`sf_chain_*` kernels with a per-item value stride), for
+/// callers who hold per-sequence factors as matrices. PSF-Attn does not use it: its mixing layers
+/// apply Chord factors in diagonal form on channel-major blocks (the `sf_shift_factor_*` kernels),
+/// which is the fast path for that layout.
+///
 /// Values are stored item after item, each in ``FactorChain``'s order: item `b`, factor `m`,
 /// row `i`, link `k` is `values[((b * M + m) * N + i) * K + k]`.
 ///

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything the library refuses, with a message that says what was expected and what came.
 ///
 /// ```swift
@@ -28,4 +30,9 @@ public enum SparseFactorError: Error, Equatable, CustomStringConvertible, Sendab
         case .kernel(let message): return "kernel error: \(message)"
         }
     }
+}
+
+extension SparseFactorError: LocalizedError {
+    /// The same message as ``description``, so `error.localizedDescription` reads as it should.
+    public var errorDescription: String? { description }
 }

@@ -1,5 +1,6 @@
 import SparseFactorCore
 import Foundation
+internal import CSparseFactorKernels
 
 /// Adam (Kingma & Ba 2015) on the factor values, full-batch: one objective evaluation per
 /// iteration. Adam's loss is not monotone, so the run returns the best values it evaluated.
@@ -21,21 +22,18 @@ struct AdamOptimizer {
         var iteration = 0
         while true {
             iteration += 1
-            let correction1 = 1 - pow(beta1, Double(iteration))
-            let correction2 = 1 - pow(beta2, Double(iteration))
-            x.withUnsafeMutableBufferPointer { xp in
+            // The same update as the NN optimizers' Adam, in double (sf_adam_update_f64).
+            let status = x.withUnsafeMutableBufferPointer { xp in
                 g.withUnsafeBufferPointer { gp in
                     firstMoment.withUnsafeMutableBufferPointer { mp in
                         secondMoment.withUnsafeMutableBufferPointer { vp in
-                            for i in 0..<n {
-                                mp[i] = beta1 * mp[i] + (1 - beta1) * gp[i]
-                                vp[i] = beta2 * vp[i] + (1 - beta2) * gp[i] * gp[i]
-                                xp[i] -= lr * (mp[i] / correction1) / ((vp[i] / correction2).squareRoot() + eps)
-                            }
+                            sf_adam_update_f64(xp.baseAddress, mp.baseAddress, vp.baseAddress, gp.baseAddress, Int64(n),
+                                               lr, beta1, beta2, eps, 0, 0, Int64(iteration))
                         }
                     }
                 }
             }
+            try checkKernel(status, "Adam update")
             f = try monitor.evaluate(x, gradient: &g)
             guard f.isFinite else {
                 return OptimizerOutcome(values: best, loss: bestLoss, stopReason: .diverged, iterations: iteration)

@@ -52,12 +52,9 @@ public final class FactorizationObjective {
         let m = factorCount ?? topology.defaultFactorCount
         guard m >= 1 else { throw SparseFactorError.invalidArgument("a chain needs at least one factor, got \(m)") }
         let count = Int(sf_chain_objective_scratch_f64(Int64(m), Int64(n), Int64(topology.linksPerRow)))
-        let limit = memoryLimit ?? Int(ProcessInfo.processInfo.physicalMemory / 2)
-        let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Double>.size)
-        guard count > 0, !overflow, bytes <= limit else {
-            throw SparseFactorError.tooLarge(
-                "the objective of \(m) factors of size \(n)×\(n) needs \(count > 0 && !overflow ? "\(bytes) bytes" : "more memory than can be counted") of scratch, over the limit of \(limit) bytes")
-        }
+        let what = "the objective of \(m) factors of size \(n)×\(n)"
+        guard count > 0 else { throw SparseFactorError.tooLarge("\(what) needs more scratch memory than can be counted") }
+        try MemoryBudget.check("\(what)'s scratch", counts: [count], scalarBytes: MemoryLayout<Double>.size, limit: memoryLimit)
         guard target.isFinite else { throw SparseFactorError.nonFinite("the matrix to factorize has NaN or infinite entries") }
         self.target = target
         self.topology = topology

@@ -22,7 +22,7 @@ import SparseFactorCore
 /// - Throws: ``SparseFactorError`` for a matrix or options that cannot be fitted.
 public func fitFactors(_ a: Matrix<Double>, options: FitOptions = FitOptions(),
                        progress: ((FitProgress) -> Void)? = nil) throws -> FitResult {
-    try validateFactorizationTarget(a)
+    try a.checkFactorizable()
     try options.validate()
     let start = try initialChain(size: a.rows, options: options)
     let objective = try FactorizationObjective(target: a, topology: start.topology, factorCount: start.factorCount)
@@ -38,27 +38,6 @@ public func fitFactors(_ a: Matrix<Double>, options: FitOptions = FitOptions(),
                      relativeError: absoluteError / objective.targetNorm, targetNorm: objective.targetNorm,
                      history: monitor.history, stopReason: outcome.stopReason, iterations: outcome.iterations,
                      evaluations: monitor.evaluations, seconds: monitor.seconds, optimizer: options.optimizer)
-}
-
-/// Checks that `a` can be factorized: square, N ≥ 2, finite, not all zero (relative errors
-/// divide by ‖A‖_F). The error says what was expected and what came.
-///
-/// ```swift
-/// try validateFactorizationTarget(a)   // throws for a 3×4 matrix: "expected a square matrix, got 3×4"
-/// ```
-public func validateFactorizationTarget(_ a: Matrix<Double>) throws {
-    guard a.rows == a.columns else {
-        throw SparseFactorError.shapeMismatch(expected: "a square matrix", got: "\(a.rows)×\(a.columns)")
-    }
-    guard a.rows >= 2 else { throw SparseFactorError.invalidArgument("N must be at least 2, got \(a.rows)") }
-    if let bad = a.values.firstIndex(where: { !$0.isFinite }) {
-        let count = a.values.lazy.filter { !$0.isFinite }.count
-        throw SparseFactorError.nonFinite(
-            "the matrix has \(count) NaN or infinite \(count == 1 ? "entry" : "entries"), the first \(a.values[bad]) at row \(bad / a.columns), column \(bad % a.columns) (0-based)")
-    }
-    guard a.values.contains(where: { $0 != 0 }) else {
-        throw SparseFactorError.invalidArgument("the \(a.rows)×\(a.columns) matrix is all zeros: its relative error would be undefined")
-    }
 }
 
 /// The chain a fit starts from: the given one, or the paper's initialization.

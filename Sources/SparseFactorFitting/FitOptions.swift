@@ -1,4 +1,13 @@
 import SparseFactorCore
+
+/// The optimizer of a non-parametric fit (``FitOptions/optimizer``).
+public enum FitAlgorithm: String, Sendable, CaseIterable, Codable {
+    /// Limited-memory BFGS with a strong-Wolfe line search (the paper used a quasi-Newton method).
+    case lbfgs
+    /// Adam, first-order with per-value step sizes.
+    case adam
+}
+
 /// How ``fitFactors(_:options:progress:)`` learns the factors and when it stops.
 ///
 /// The run stops at the first of: `maxIterations` iterations, a small gradient
@@ -13,16 +22,8 @@ import SparseFactorCore
 /// options.timeLimit = 60
 /// ```
 public struct FitOptions: Sendable, Equatable {
-    /// The optimizer of the factor values.
-    public enum Optimizer: String, Sendable, CaseIterable, Codable {
-        /// Limited-memory BFGS with a strong-Wolfe line search (the paper used a quasi-Newton method).
-        case lbfgs
-        /// Adam, first-order with per-value step sizes.
-        case adam
-    }
-
     /// The optimizer; L-BFGS by default.
-    public var optimizer: Optimizer = .lbfgs
+    public var optimizer: FitAlgorithm = .lbfgs
     /// The most iterations (L-BFGS: one line search each; Adam: one step each).
     public var maxIterations: Int = 1000
     /// Stop when `‖g‖∞ ≤ gradientTolerance · ‖g₀‖∞`, the largest gradient entry relative to the
@@ -165,7 +166,7 @@ public struct FitResult: Sendable {
     /// Wall-clock seconds of the fit.
     public let seconds: Double
     /// The optimizer used.
-    public let optimizer: FitOptions.Optimizer
+    public let optimizer: FitAlgorithm
 
     /// The number of learned values, `M · N · K` (the non-zeros of the chain).
     public var parameterCount: Int { chain.values.count }

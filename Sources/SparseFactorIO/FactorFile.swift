@@ -2,7 +2,7 @@ import SparseFactorCore
 import Foundation
 
 /// Saves and loads a ``FactorChain`` in the documented `SFCHAIN1` binary format
-/// (docs/factor-file-format.md): a fixed header, the topology's offsets, the values, and an FNV-1a 64
+/// (docs/factor-file-format.md): a fixed header, the topology's offsets, the values, and a CRC-32
 /// checksum, all little-endian. Files are written atomically, and corrupt or truncated files are refused.
 ///
 /// ```swift
@@ -13,8 +13,9 @@ public enum FactorFile {
     /// The 8 bytes every factor file starts with.
     public static let magic = Array("SFCHAIN1".utf8)
     /// The format version this code writes and reads.
-    public static let version: UInt32 = 1
+    public static let version: UInt32 = 2
     static let headerSize = 64
+    static let checksumSize = 4
 
     /// Writes `chain` (float32 or float64, as stored) to `url`, replacing it only once the new file is complete.
     public static func save<Scalar: KernelScalar>(_ chain: FactorChain<Scalar>, to url: URL) throws {
@@ -38,24 +39,22 @@ public enum FactorFile {
     /// The bytes of the file for `chain`.
     public static func encode<Scalar: KernelScalar>(_ chain: FactorChain<Scalar>) -> Data {
         let t = chain.topology
-        var out = Data()
-        out.reserveCapacity(headerSize + 8 * t.linksPerRow + chain.values.count * MemoryLayout<Scalar>.size + 8)
-        out.append(contentsOf: magic)
-        append(version, to: &out)
-        append(UInt32(MemoryLayout<Scalar>.size == 4 ? 1 : 2), to: &out)
-        append(UInt64(t.size), to: &out)
-        append(UInt64(t.linksPerRow), to: &out)
-        append(UInt64(chain.factorCount), to: &out)
-        out.append(t.offsets.contains(0) ? 1 : 0)
-        out.append(t.permutationSeed == nil ? 0 : 1)
-        out.append(contentsOf: [UInt8](repeating: 0, count: 6))
-        append(t.permutationSeed ?? 0, to: &out)
-        append(UInt64(t.mergedLinks), to: &out)
-        for o in t.offsets { append(UInt64(o), to: &out) }
-        appendLittleEndian(chain.values, to: &out)
-        let checksum = out.withUnsafeBytes { fnv1a64($0) }
-        append(checksum, to: &out)
-        return out
+        var out = ByteWriter(reservingCapacity: headerSize + 8 * t.linksPerRow + chain.values.count * MemoryLayout<Scalar>.size + checksumSize)
+        out.bytes(magic)
+        out.integer(version)
+        out.integer(UInt32(MemoryLayout<Scalar>.size == 4 ? 1 : 2))
+        out.integer(UInt64(t.size))
+        out.integer(UInt64(t.linksPerRow))
+        out.integer(UInt64(chain.factorCount))
+        out.integer(UInt8(t.offsets.contains(0) ? 1 : 0))
+        out.integer(UInt8(t.permutationSeed == nil ? 0 : 1))
+        out.bytes([UInt8](repeating: 0, count: 6))
+        out.integer(t.permutationSeed ?? 0)
+        out.integer(UInt64(t.mergedLinks))
+        for o in t.offsets { out.integer(UInt64(o)) }
+        out.scalars(chain.values)
+        out.integer(crc32(out.data))
+        return out.data
     }
 
     /// The chain in `data`; `name` names it in error messages.
@@ -65,8 +64,8 @@ public enum FactorFile {
         guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else {
             throw fail("not a factor file (expected the magic \"SFCHAIN1\" at the start)")
         }
-        guard bytes.count >= headerSize + 8 else {
-            throw fail("truncated: \(bytes.count) bytes, a factor file has at least \(headerSize + 8)")
+        guard bytes.count >= headerSize + checksumSize else {
+            throw fail("truncated: \(bytes.count) bytes, a factor file has at least \(headerSize + checksumSize)")
         }
         let fileVersion = UInt32(truncatingIfNeeded: read(bytes, at: 8, size: 4))
         guard fileVersion == version else { throw fail("unsupported format version \(fileVersion) (this build reads version \(version))") }
@@ -86,14 +85,14 @@ public enum FactorFile {
         let (valueBytes, o3) = count.multipliedReportingOverflow(by: scalarSize)
         guard !o1, !o2, !o3 else { throw fail("corrupt header: N·K·M overflows") }
         let valuesStart = headerSize + 8 * links
-        let expected = valuesStart + valueBytes + 8
+        let expected = valuesStart + valueBytes + checksumSize
         guard bytes.count == expected else {
             throw fail(bytes.count < expected
                 ? "truncated: \(bytes.count) bytes, expected \(expected) for N = \(size), K = \(links), M = \(factors) \(dtype == 1 ? "float32" : "float64")"
                 : "\(bytes.count - expected) unexpected bytes after the data (expected \(expected) bytes)")
         }
-        let stored = read(bytes, at: expected - 8, size: 8)
-        let computed = bytes.withUnsafeBytes { fnv1a64($0.prefix(expected - 8)) }
+        let stored = UInt32(truncatingIfNeeded: read(bytes, at: expected - checksumSize, size: checksumSize))
+        let computed = crc32(bytes[0..<(expected - checksumSize)])
         guard stored == computed else {
             throw fail("checksum mismatch (stored \(hex(stored)), computed \(hex(computed))): the file is corrupt")
         }
@@ -111,30 +110,10 @@ public enum FactorFile {
         let requested = offsets + [Int](repeating: offsets[0], count: Int(merged))
         let topology = try ChordTopology(size: size, offsets: requested, selfLink: selfLink == 1,
                                          permutationSeed: hasSeed == 1 ? seed : nil)
-        var values = [Scalar](repeating: 0, count: count)
-        bytes.withUnsafeBytes { raw in
-            if dtype == 1 {
-                for i in 0..<count {
-                    values[i] = Scalar(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: valuesStart + 4 * i, as: UInt32.self))))
-                }
-            } else {
-                for i in 0..<count {
-                    values[i] = Scalar(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: valuesStart + 8 * i, as: UInt64.self))))
-                }
-            }
-        }
+        var reader = ByteReader(bytes: bytes, position: valuesStart)
+        let values: [Scalar]
+        do { values = try reader.scalars(count, width: scalarSize) } catch { throw fail("truncated values") }
         return try FactorChain(topology: topology, factorCount: factors, values: values)
-    }
-
-    /// FNV-1a, 64-bit: the checksum of the file's content.
-    public static func fnv1a64<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { hash = (hash ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        return hash
-    }
-
-    static func append<T: FixedWidthInteger>(_ value: T, to out: inout Data) {
-        withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
     }
 
     static func read(_ bytes: [UInt8], at offset: Int, size: Int) -> UInt64 {
@@ -143,5 +122,5 @@ public enum FactorFile {
         return v
     }
 
-    static func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
+    static func hex(_ v: UInt32) -> String { String(format: "0x%08x", v) }
 }

@@ -89,10 +89,5 @@ enum FileInput {
 
 /// Refuses a dense rows×columns matrix of doubles that would take more than half the machine's memory.
 func checkDenseAllocation(rows: Int, columns: Int, what: String) throws {
-    let limit = Int(ProcessInfo.processInfo.physicalMemory / 2)
-    let (count, o1) = rows.multipliedReportingOverflow(by: columns)
-    let (bytes, o2) = count.multipliedReportingOverflow(by: MemoryLayout<Double>.size)
-    if rows < 0 || columns < 0 || o1 || o2 || bytes > limit {
-        throw SparseFactorError.tooLarge("\(what): a dense \(rows)×\(columns) matrix needs more than \(limit) bytes (half of this machine's memory)")
-    }
+    try MemoryBudget.check("\(what): a dense \(rows)×\(columns) matrix", counts: [rows, columns], scalarBytes: MemoryLayout<Double>.size)
 }

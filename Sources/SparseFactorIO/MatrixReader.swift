@@ -91,10 +91,10 @@ public enum MatrixReader {
     }
 
     /// The square matrix `transform` makes of the file, checked to be factorizable
-    /// (square, N ≥ 2, finite; see ``MatrixTransform/checkFactorizable(_:)``).
+    /// (square, N ≥ 2, finite, not all zero; see ``SparseFactorCore/Matrix/checkFactorizable()``).
     public static func read(url: URL, format: MatrixFileFormat? = nil, transform: MatrixTransform) throws -> Matrix<Double> {
         let m = try transform.apply(to: load(url: url, format: format))
-        try MatrixTransform.checkFactorizable(m)
+        try m.checkFactorizable()
         return m
     }
 

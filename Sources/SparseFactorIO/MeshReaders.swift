@@ -43,7 +43,7 @@ public struct Mesh: Equatable, Sendable {
 
     /// The combinatorial graph Laplacian `L = D − A` of the vertex adjacency (D: vertex degrees).
     public func laplacian() throws -> Matrix<Double> {
-        try MatrixTransform.laplacian(ofAdjacency: vertexAdjacency())
+        try vertexAdjacency().laplacian()
     }
 }
 

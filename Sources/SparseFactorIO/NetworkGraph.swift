@@ -57,7 +57,7 @@ public struct NetworkGraph: Equatable, Sendable {
     /// The graph Laplacian `L = D − A` of the symmetrized adjacency `(A + Aᵀ)/2` for a directed graph,
     /// of `A` otherwise; `D` is the diagonal of row sums. Self-loops cancel out of `L`.
     public func laplacianMatrix() throws -> Matrix<Double> {
-        try MatrixTransform.laplacian(ofAdjacency: adjacencyMatrix())
+        try adjacencyMatrix().laplacian()
     }
 }
 

@@ -274,27 +274,12 @@ public enum NpyWriter {
         let prefix = v1 ? 10 : 12
         let padding = (64 - (prefix + header.utf8.count + 1) % 64) % 64
         header += String(repeating: " ", count: padding) + "\n"
-        var out = Data([0x93] + Array("NUMPY".utf8) + [v1 ? 1 : 2, 0])
         let length = header.utf8.count
-        out.append(contentsOf: (0..<(v1 ? 2 : 4)).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) })
-        out.append(contentsOf: Array(header.utf8))
-        out.reserveCapacity(out.count + matrix.values.count * MemoryLayout<Scalar>.size)
-        appendLittleEndian(matrix.values, to: &out)
-        return out
+        var out = ByteWriter(reservingCapacity: prefix + length + matrix.values.count * MemoryLayout<Scalar>.size)
+        out.bytes([0x93] + Array("NUMPY".utf8) + [v1 ? 1 : 2, 0])
+        if v1 { out.integer(UInt16(length)) } else { out.integer(UInt32(length)) }
+        out.bytes(Array(header.utf8))
+        out.scalars(matrix.values)
+        return out.data
     }
-}
-
-/// Appends the little-endian IEEE bytes of `values` (float32 or float64): a plain copy on little-endian machines.
-func appendLittleEndian<Scalar: KernelScalar>(_ values: [Scalar], to out: inout Data) {
-    #if _endian(little)
-    values.withUnsafeBytes { out.append(contentsOf: $0) }
-    #else
-    for v in values {
-        if MemoryLayout<Scalar>.size == 4 {
-            withUnsafeBytes(of: Float(v).bitPattern.littleEndian) { out.append(contentsOf: $0) }
-        } else {
-            withUnsafeBytes(of: Double(v).bitPattern.littleEndian) { out.append(contentsOf: $0) }
-        }
-    }
-    #endif
 }

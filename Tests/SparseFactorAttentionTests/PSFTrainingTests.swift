@@ -1,6 +1,7 @@
 import Foundation
 @testable import SparseFactorAttention
 import SparseFactorCore
+import SparseFactorIO
 import SparseFactorNN
 import SparseFactorTestSupport
 import Testing

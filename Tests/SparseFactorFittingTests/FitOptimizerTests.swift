@@ -100,8 +100,8 @@ func representableTarget(_ n: Int, seed: UInt64) throws -> Matrix<Double> {
         #expect(fit.chain == initial)
     }
 
-    @Test(arguments: FitOptions.Optimizer.allCases)
-    func stopsOnTheGradientTolerance(optimizer: FitOptions.Optimizer) throws {
+    @Test(arguments: FitAlgorithm.allCases)
+    func stopsOnTheGradientTolerance(optimizer: FitAlgorithm) throws {
         var options = FitOptions()
         options.optimizer = optimizer
         options.maxIterations = 5000
@@ -112,8 +112,8 @@ func representableTarget(_ n: Int, seed: UInt64) throws -> Matrix<Double> {
         #expect(fit.iterations < 5000)
     }
 
-    @Test(arguments: FitOptions.Optimizer.allCases)
-    func stopsOnTheRelativeImprovement(optimizer: FitOptions.Optimizer) throws {
+    @Test(arguments: FitAlgorithm.allCases)
+    func stopsOnTheRelativeImprovement(optimizer: FitAlgorithm) throws {
         var options = FitOptions()
         options.optimizer = optimizer
         options.maxIterations = 5000
@@ -137,8 +137,8 @@ func representableTarget(_ n: Int, seed: UInt64) throws -> Matrix<Double> {
         #expect(fit.iterations == 0)
     }
 
-    @Test(arguments: FitOptions.Optimizer.allCases)
-    func theSameSeedGivesIdenticalFactors(optimizer: FitOptions.Optimizer) throws {
+    @Test(arguments: FitAlgorithm.allCases)
+    func theSameSeedGivesIdenticalFactors(optimizer: FitAlgorithm) throws {
         let a = try randomMatrix(16, seed: 51)
         var options = FitOptions()
         options.optimizer = optimizer

@@ -38,7 +38,7 @@ import Testing
         let wide = try FactorFile.load(from: url)
         #expect(wide.values == chain.values.map { Double($0) })
         let size = try Data(contentsOf: url).count
-        #expect(size == 64 + 8 * topology.linksPerRow + 4 * chain.values.count + 8)
+        #expect(size == 64 + 8 * topology.linksPerRow + 4 * chain.values.count + 4)
     }
 
     @Test func headerLayoutMatchesTheDocumentation() throws {
@@ -46,7 +46,7 @@ import Testing
         let chain = try FactorChain<Double>.rowNormalized(topology: topology, factorCount: 2, seed: 1)
         let data = [UInt8](FactorFile.encode(chain))
         #expect(Array(data[0..<8]) == Array("SFCHAIN1".utf8))
-        #expect(Array(data[8..<12]) == leBytes(UInt32(1)))        // version
+        #expect(Array(data[8..<12]) == leBytes(UInt32(2)))        // version
         #expect(Array(data[12..<16]) == leBytes(UInt32(2)))       // float64
         #expect(Array(data[16..<24]) == leBytes(UInt64(5)))       // N
         #expect(Array(data[24..<32]) == leBytes(UInt64(4)))       // K
@@ -56,9 +56,10 @@ import Testing
         #expect(Array(data[56..<64]) == leBytes(UInt64(0)))       // merged links
         #expect(Array(data[64..<96]) == [0, 1, 2, 4].flatMap { leBytes(UInt64($0)) })
         #expect(Array(data[96..<104]) == leBytes(chain.values[0].bitPattern))
-        // FNV-1a 64 of the bytes before it; the reference value of "a" is 0xaf63dc4c8601ec8c.
-        #expect(FactorFile.fnv1a64(Array("a".utf8)) == 0xaf63_dc4c_8601_ec8c)
-        #expect(Array(data.suffix(8)) == leBytes(FactorFile.fnv1a64(data.dropLast(8))))
+        // CRC-32 of the bytes before it; the standard check value of "123456789" is 0xcbf43926.
+        #expect(crc32(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(data.count == 104 + 8 * (chain.values.count - 1) + 4)
+        #expect(Array(data.suffix(4)) == leBytes(crc32(data.dropLast(4))))
     }
 
     @Test func refusesCorruptTruncatedAndForeignFiles() throws {

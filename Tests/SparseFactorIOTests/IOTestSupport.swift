@@ -50,12 +50,6 @@ func gzipCompressed(_ data: Data) -> Data {
     return Data(output.prefix(produced))
 }
 
-/// The message of a thrown SparseFactorError (empty if something else or nothing was thrown).
-func errorMessage(_ body: () throws -> Any) -> String {
-    do { _ = try body() } catch let error as SparseFactorError { return error.description } catch { return "unexpected \(error)" }
-    return ""
-}
-
 /// Little-endian bytes of a value.
 func leBytes<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
 

@@ -109,3 +109,9 @@ package func expectSameBits<T: BinaryFloatingPoint>(_ got: [T], _ want: [T], _ w
                      sourceLocation: sourceLocation)
     }
 }
+
+/// The message of a thrown SparseFactorError (empty if something else or nothing was thrown).
+package func errorMessage(_ body: () throws -> Any) -> String {
+    do { _ = try body() } catch let error as SparseFactorError { return error.description } catch { return "unexpected \(error)" }
+    return ""
+}

@@ -110,26 +110,6 @@ extension MatrixTransform {
         }
         return c
     }
-
-    /// The graph Laplacian `L = D − A` of a square adjacency matrix, made symmetric first as `(A + Aᵀ)/2`;
-    /// `D` is the diagonal of its row sums (so self-loops cancel).
-    public static func laplacian(ofAdjacency a: Matrix<Double>) throws -> Matrix<Double> {
-        guard a.rows == a.columns else {
-            throw SparseFactorError.shapeMismatch(expected: "a square adjacency matrix for a Laplacian", got: "\(a.rows)×\(a.columns)")
-        }
-        let n = a.rows
-        var l = try Matrix<Double>(rows: n, columns: n)
-        for i in 0..<n {
-            var degree = 0.0
-            for j in 0..<n {
-                let w = (a[i, j] + a[j, i]) / 2
-                degree += w
-                l[i, j] = -w
-            }
-            l[i, i] += degree
-        }
-        return l
-    }
 }
 
 extension Matrix {
