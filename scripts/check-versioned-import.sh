@@ -1,21 +1,63 @@
 #!/usr/bin/env bash
-# Checks that a package depending on SparseFactor *by version* builds and runs the kernels
-# multi-threaded: clones the committed HEAD into a temporary folder, tags it 0.1.0, builds
-# scripts/versioned-consumer against it, and runs it with OMP_NUM_THREADS=2.
+# Checks what a user who depends on SparseFactor *by version* gets. Clones the committed HEAD into a
+# temporary folder, tags it with the library's version, and builds two consumer packages against it:
+#   1. scripts/consumers/core: depends on SparseFactorCore alone. It must build without unsafe flags,
+#      run the kernels on 2 threads (OMP_NUM_THREADS=2), link no libpng, build no swift-argument-parser,
+#      and fail to compile a file that uses Tensor (the NN engine is another product).
+#   2. the README: its Package.swift block is the consumer's manifest, as written but for the URL,
+#      and every other ```swift block of the README is compiled as a target of its own.
+# Usage: scripts/check-versioned-import.sh [core|readme]   (both by default)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+what="${1:-all}"
+version="$(sed -n 's/.*public static let string = "\(.*\)".*/\1/p' "$root/Sources/SparseFactorCore/Version.swift")"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-git clone -q "$root" "$work/library"
-git -C "$work/library" -c user.name=check -c user.email=check@localhost tag 0.1.0
-mkdir -p "$work/consumer"
-cp -r "$root/scripts/versioned-consumer/Sources" "$work/consumer/"
-sed "s|@LIBRARY@|$work/library|" "$root/scripts/versioned-consumer/Package.swift.in" > "$work/consumer/Package.swift"
-echo "versioned import: building a consumer of SparseFactor 0.1.0 (from: \"0.1.0\")"
-swift build -c release --package-path "$work/consumer" 2>&1 | tail -n 1
-out="$(OMP_NUM_THREADS=2 "$work/consumer/.build/release/Consumer")"
-echo "$out"
-case "$out" in
-    *"threads=2 "*) echo "versioned import: OK (built without unsafe flags, kernels ran on 2 threads)" ;;
-    *) echo "versioned import: FAILED, the kernels did not run on 2 threads" >&2; exit 1 ;;
+git clone -q "$root" "$work/SparseFactor"
+git -C "$work/SparseFactor" -c user.name=check -c user.email=check@localhost tag "$version"
+fail() { echo "versioned import: FAILED: $*" >&2; exit 1; }
+
+check_core() {
+    local consumer="$work/core"
+    mkdir -p "$consumer"
+    cp -r "$root/scripts/consumers/core/Sources" "$consumer/"
+    sed "s|@LIBRARY@|$work/SparseFactor|; s|@VERSION@|$version|" "$root/scripts/consumers/core/Package.swift.in" > "$consumer/Package.swift"
+    echo "versioned import: building a consumer of SparseFactorCore $version (from: \"$version\")"
+    swift build -c release --package-path "$consumer" --product CoreConsumer 2>&1 | tail -n 1
+    local binary="$consumer/.build/release/CoreConsumer"
+    local out
+    out="$(OMP_NUM_THREADS=2 "$binary")"
+    echo "$out"
+    case "$out" in *"threads=2 "*) ;; *) fail "the kernels did not run on 2 threads" ;; esac
+    if ldd "$binary" | grep -q libpng; then fail "a SparseFactorCore consumer links libpng"; fi
+    echo "versioned import: the Core consumer links no libpng"
+    if [ -d "$consumer/.build/release/ArgumentParser.build" ]; then fail "a library consumer built swift-argument-parser"; fi
+    echo "versioned import: swift-argument-parser was resolved but not built"
+    local log="$work/cannot-see-nn.log"
+    if swift build -c release --package-path "$consumer" --product CoreCannotSeeNN >"$log" 2>&1; then
+        fail "a SparseFactorCore consumer compiled code that uses Tensor"
+    fi
+    grep -q "cannot find 'Tensor' in scope" "$log" || { cat "$log" >&2; fail "CoreCannotSeeNN failed for another reason than the missing Tensor"; }
+    echo "versioned import: OK (SparseFactorCore alone builds without unsafe flags, runs on 2 threads, cannot see Tensor)"
+}
+
+check_readme() {
+    local consumer="$work/readme"
+    mkdir -p "$consumer"
+    python3 "$root/scripts/readme_blocks.py" "$root/README.md" "$consumer" "$work/SparseFactor"
+    echo "README blocks: building them in a consumer of SparseFactor $version (from: \"$version\")"
+    local log="$work/readme.log"
+    if ! swift build --package-path "$consumer" >"$log" 2>&1; then
+        grep -E "error:" "$log" >&2 || tail -n 40 "$log" >&2
+        fail "a README block does not compile (blocks are in $consumer/Sources/ReadmeBlock*, numbered from the top)"
+    fi
+    tail -n 1 "$log"
+    echo "README blocks: OK (every swift block of README.md compiles as written)"
+}
+
+case "$what" in
+    core) check_core ;;
+    readme) check_readme ;;
+    all) check_core; check_readme ;;
+    *) echo "usage: $0 [core|readme]" >&2; exit 64 ;;
 esac

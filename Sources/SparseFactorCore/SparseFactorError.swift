@@ -4,7 +4,7 @@ import Foundation
 ///
 /// ```swift
 /// do { _ = try ChordTopology(size: 1) }
-/// catch let error as SparseFactorError { print(error) }  // "invalid size: N must be at least 2, got 1"
+/// catch let error as SparseFactorError { print(error) }  // "invalid argument: N must be at least 2, got 1"
 /// ```
 public enum SparseFactorError: Error, Equatable, CustomStringConvertible, Sendable {
     /// A size or option outside its allowed range.

@@ -179,7 +179,7 @@ func representableTarget(_ n: Int, seed: UInt64) throws -> Matrix<Double> {
         expectError("non-square", matches: { $0 == .shapeMismatch(expected: "a square matrix", got: "3×4") }) {
             try fitFactors(try Matrix<Double>(rows: 3, columns: 4, repeating: 1))
         }
-        expectError("N = 1", matches: { $0 == .invalidArgument("N must be at least 2, got 1") }) {
+        expectError("N = 1", matches: { $0 == .invalidArgument("N must be at least 2, got a 1×1 matrix") }) {
             try fitFactors(try Matrix<Double>(rows: 1, columns: 1, repeating: 1))
         }
         var nan = try randomMatrix(4, seed: 1)

@@ -1,4 +1,4 @@
-import SparseFactor
+import SparseFactorCore
 
 // Applies one Chord factor and checks it against a direct evaluation, then reports the
 // threads the kernels ran on.
@@ -16,5 +16,5 @@ for i in stride(from: 0, to: n, by: 97) {
         worst = max(worst, abs(direct - y[i, c]))
     }
 }
-print("consumer: threads=\(Parallelism.effectiveThreads) dispatch=\(Parallelism.cpuDispatch) max_difference=\(worst)")
+print("consumer: version=\(SparseFactorVersion.string) threads=\(Parallelism.effectiveThreads) dispatch=\(Parallelism.cpuDispatch) max_difference=\(worst)")
 if worst > 1e-12 { fatalError("the kernel disagrees with the direct evaluation") }
