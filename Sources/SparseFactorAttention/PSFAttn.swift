@@ -15,7 +15,7 @@ import SparseFactorIO
 /// `configuration.layers > 1` the mixing block is stacked (Paramixer's form): layer ℓ > 1
 /// computes its V0 from the previous layer's V, and every layer's factors come from E.
 ///
-/// It is a ``Layer``: `callAsFunction` takes a batch `[B, N]` of token ids or `[B, N, F]` of
+/// It is a `Layer`: `callAsFunction` takes a batch `[B, N]` of token ids or `[B, N, F]` of
 /// features and returns `[B, outputs]`; `backward` adds every parameter's gradient.
 ///
 /// ```swift

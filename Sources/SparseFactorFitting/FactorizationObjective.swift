@@ -63,7 +63,7 @@ public final class FactorizationObjective {
         self.scratch = [Double](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
 
-    /// The loss `½‖A − W₁⋯W_M‖²_F` for the given factor values (in ``FactorChain``'s layout),
+    /// The loss `½‖A − W₁⋯W_M‖²_F` for the given factor values (in `FactorChain`'s layout),
     /// with its gradient written into `gradient` (resized to the values' count if needed).
     @discardableResult
     public func evaluate(_ values: [Double], gradient: inout [Double]) throws -> Double {

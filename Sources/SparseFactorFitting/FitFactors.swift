@@ -19,7 +19,7 @@ import SparseFactorCore
 ///   - a: a square N×N matrix, N ≥ 2, with finite entries and at least one non-zero.
 ///   - options: optimizer, stopping rules, seed.
 ///   - progress: called after the initialization and after every iteration, on the calling thread.
-/// - Throws: ``SparseFactorError`` for a matrix or options that cannot be fitted.
+/// - Throws: `SparseFactorError` for a matrix or options that cannot be fitted.
 public func fitFactors(_ a: Matrix<Double>, options: FitOptions = FitOptions(),
                        progress: ((FitProgress) -> Void)? = nil) throws -> FitResult {
     try a.checkFactorizable()

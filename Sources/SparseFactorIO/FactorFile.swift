@@ -1,7 +1,7 @@
 import SparseFactorCore
 import Foundation
 
-/// Saves and loads a ``FactorChain`` in the documented `SFCHAIN1` binary format
+/// Saves and loads a `FactorChain` in the documented `SFCHAIN1` binary format
 /// (docs/factor-file-format.md): a fixed header, the topology's offsets, the values, and a CRC-32
 /// checksum, all little-endian. Files are written atomically, and corrupt or truncated files are refused.
 ///

@@ -15,7 +15,7 @@ public enum Gzip {
     }
 
     /// The decompressed content of a gzip (or zlib) stream; concatenated gzip members are joined,
-    /// as `gunzip` does. Throws ``SparseFactorError/io(_:)`` on corrupt or truncated input.
+    /// as `gunzip` does. Throws `SparseFactorError` on corrupt or truncated input.
     /// - Parameter name: how to name the input in error messages.
     public static func decompress(_ data: Data, name: String = "gzip data") throws -> Data {
         let input = [UInt8](data)

@@ -84,14 +84,14 @@ public enum MatrixFileFormat: String, CaseIterable, Sendable {
 public enum MatrixReader {
     /// The file's own matrix (see ``MatrixSource/defaultMatrix()``): an image, an array, a table, a network's
     /// adjacency (undirected for edge lists), a mesh's vertex adjacency, the cities' distance matrix.
-    /// It may be non-square. Corrupt or truncated files throw ``SparseFactorError/io(_:)``; NaN or infinite
-    /// entries throw ``SparseFactorError/nonFinite(_:)``.
+    /// It may be non-square. Corrupt or truncated files throw `SparseFactorError.io`; NaN or infinite
+    /// entries throw `SparseFactorError.nonFinite`.
     public static func read(url: URL, format: MatrixFileFormat? = nil) throws -> Matrix<Double> {
         try load(url: url, format: format).defaultMatrix()
     }
 
     /// The square matrix `transform` makes of the file, checked to be factorizable
-    /// (square, N ≥ 2, finite, not all zero; see ``SparseFactorCore/Matrix/checkFactorizable()``).
+    /// (square, N ≥ 2, finite, not all zero; see `Matrix.checkFactorizable()`).
     public static func read(url: URL, format: MatrixFileFormat? = nil, transform: MatrixTransform) throws -> Matrix<Double> {
         let m = try transform.apply(to: load(url: url, format: format))
         try m.checkFactorizable()
