@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Generates CKernels/gelu_tables.h: piecewise polynomials for the AVX-512 GELU of the folded
-PSF-Attn MLPs (CKernels/gelu_fast.c).
+"""Generates Sources/CSparseFactorKernels/gelu_tables.h: piecewise polynomials for the AVX-512 GELU of the folded
+PSF-Attn MLPs (Sources/CSparseFactorKernels/gelu_fast.c).
 
 Phi(a) (the normal distribution function) and GELU'(a) = Phi(a) + a phi(a) on [0, 6) in 16
 intervals of width 0.375, each a degree-5 polynomial in t = a - (interval centre), fitted by
@@ -9,7 +9,7 @@ and GELU'(-a) = 1 - GELU'(a). 16 entries fill one AVX-512 register, so a coeffic
 single-table permute. It prints the maximum errors of the
 float evaluation on a dense grid (expected: Phi 6e-8, GELU' 1.3e-7 absolute).
 
-    python3 scripts/fit_gelu_tables.py > CKernels/gelu_tables.h
+    python3 scripts/fit_gelu_tables.py > Sources/CSparseFactorKernels/gelu_tables.h
 """
 import sys
 import numpy as np

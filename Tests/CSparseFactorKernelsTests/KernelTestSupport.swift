@@ -8,7 +8,7 @@ import Testing
 let kernelOK = Int32(SF_OK.rawValue)
 let kernelArgumentError = Int32(SF_ERR_ARGUMENT.rawValue)
 
-/// SplitMix64. CKernelsTests links only the C target, so SparseFactor's `SeededGenerator`
+/// SplitMix64. CSparseFactorKernelsTests links only the C targets, so SparseFactor's `SeededGenerator`
 /// is out of reach; the data only needs to be the same on every run.
 struct TestRNG: RandomNumberGenerator {
     var state: UInt64
