@@ -65,7 +65,7 @@ let package = Package(
 
         // Helpers the test targets share (random data, tolerances); shipped in no product.
         .target(name: "SparseFactorTestSupport", dependencies: ["SparseFactorCore", "SparseFactorNN"], path: "Tests/SparseFactorTestSupport"),
-        .testTarget(name: "CSparseFactorKernelsTests", dependencies: ["CSparseFactorKernels", "CSparseFactorReference"]),
+        .testTarget(name: "CSparseFactorKernelsTests", dependencies: ["CSparseFactorKernels", "CSparseFactorReference", "SparseFactorTestSupport"]),
         .testTarget(name: "SparseFactorCoreTests", dependencies: ["SparseFactorCore", "SparseFactorTestSupport"]),
         .testTarget(name: "SparseFactorFittingTests", dependencies: ["SparseFactorFitting", "SparseFactorTestSupport"]),
         .testTarget(name: "SparseFactorIOTests", dependencies: ["SparseFactorIO", "SparseFactorTestSupport"]),

@@ -1,5 +1,6 @@
 import CSparseFactorKernels
 import CSparseFactorReference
+import func SparseFactorTestSupport.expectSameBits
 import Testing
 
 /// Chains of M factors: fast forward / transpose / backward against the references.

@@ -1,5 +1,6 @@
 import CSparseFactorKernels
 import CSparseFactorReference
+import func SparseFactorTestSupport.expectSameBits
 import Testing
 
 /// One factor's fast kernels (forward, transpose, backward) against the naive references.

@@ -198,18 +198,3 @@ func expectClose<T: TestScalar>(_ got: [T], _ want: [T], chunks: Int = 1, rtol: 
                      sourceLocation: sourceLocation)
     }
 }
-
-/// Exact equality (`==` entry by entry), reporting the first differing entry rather than
-/// dumping arrays of millions of numbers into the log.
-func expectSameBits<T: BinaryFloatingPoint>(_ got: [T], _ want: [T], _ what: @autoclosure () -> String,
-                                            sourceLocation: SourceLocation = #_sourceLocation) {
-    guard got.count == want.count else {
-        Issue.record("\(what()): \(got.count) entries, expected \(want.count)", sourceLocation: sourceLocation)
-        return
-    }
-    if let e = want.indices.first(where: { got[$0] != want[$0] }) {
-        let count = want.indices.reduce(0) { $0 + (got[$1] != want[$1] ? 1 : 0) }
-        Issue.record("\(what()): \(count) of \(want.count) entries differ, first at \(e): \(got[e]) vs \(want[e])",
-                     sourceLocation: sourceLocation)
-    }
-}

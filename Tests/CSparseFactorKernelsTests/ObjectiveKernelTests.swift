@@ -1,5 +1,6 @@
 import CSparseFactorKernels
 import CSparseFactorReference
+import func SparseFactorTestSupport.expectSameBits
 import Testing
 
 /// sf_chain_objective_f64 (½‖A − W₁⋯W_M‖²_F and its value gradient, one block of identity columns
