@@ -54,7 +54,7 @@ public final class PSFAttn: Layer {
 
     /// A freshly initialized model; the same seed gives the same parameters.
     public init(configuration: PSFAttnConfiguration, seed: UInt64) throws {
-        try configuration.validate()
+        try configuration.checkParameterMemory()
         let c = configuration
         self.configuration = c
         let topology = try ChordTopology(size: c.length)

@@ -62,6 +62,7 @@ public final class PSFTrainer {
             throw SparseFactorError.shapeMismatch(expected: "a model with input \(expectedInput) and \(options.task.outputCount) outputs for the \(options.task.rawValue) task",
                                                   got: "input \(configuration.input), \(configuration.outputs) outputs")
         }
+        try configuration.checkStepMemory(batch: options.batchSize)
         self.options = options
         model = try PSFAttn(configuration: configuration, seed: mixSeed(options.seed, 0x6D6F_6465_6C))   // "model"
         optimizer = try Adam(parameters: model.parameters, learningRate: options.learningRate)
@@ -98,6 +99,9 @@ public final class PSFTrainer {
                            parameters: model.parameters.map { ($0.name, $0.value) }, optimizer: optimizer.state)
     }
 
+    /// The most epochs and steps a checkpoint may record.
+    static let maxEpochs = 1_000_000, maxSteps = 1 << 53
+
     /// Loads parameters, optimizer state and progress; checks everything before changing anything.
     private func restore(_ checkpoint: TrainingCheckpoint, source: String) throws {
         let parameters = model.parameters
@@ -109,9 +113,15 @@ public final class PSFTrainer {
                 "\(source) does not fit this model: it has \(saved.name) of shape \(saved.value.shape), the model \(p.name) of shape \(p.value.shape)")
         }
         let p = checkpoint.progress
-        guard p.epoch >= 0, p.stepInEpoch >= 0, p.stepInEpoch < options.stepsPerEpoch || (p.stepInEpoch == 0),
-              p.globalStep >= 0, p.epochSeen >= 0, p.epochCorrect >= 0 else {
-            throw SparseFactorError.io("\(source) has an inconsistent position (epoch \(p.epoch), step \(p.stepInEpoch)); nothing was loaded")
+        // Counters a run can reach: a million epochs, 2^53 steps (exact as JSON numbers), so that
+        // continuing from them never overflows.
+        guard (0...Self.maxEpochs).contains(p.epoch), p.stepInEpoch >= 0, p.stepInEpoch < options.stepsPerEpoch || (p.stepInEpoch == 0),
+              (0...Self.maxSteps).contains(p.globalStep), (0...options.trainSize).contains(p.epochSeen),
+              (0...p.epochSeen).contains(p.epochCorrect), (0...p.epoch).contains(p.epochsWithoutImprovement),
+              (0...Self.maxSteps).contains(checkpoint.optimizer.step) else {
+            throw SparseFactorError.io("\(source) has an inconsistent or out-of-range position (epoch \(p.epoch), step \(p.stepInEpoch), "
+                                       + "global step \(p.globalStep), optimizer step \(checkpoint.optimizer.step); at most \(Self.maxEpochs) "
+                                       + "epochs and 2^53 steps); nothing was loaded")
         }
         try optimizer.restore(checkpoint.optimizer)   // throws before changing anything if it does not fit
         for (saved, p) in zip(checkpoint.parameters, parameters) { p.value = saved.value }

@@ -133,10 +133,7 @@ public struct TrainingCheckpoint: Equatable, Sendable {
 
     /// Reads a checkpoint file.
     public static func read(from url: URL) throws -> TrainingCheckpoint {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw SparseFactorError.io("cannot read the checkpoint \(url.path): \(error.localizedDescription)")
-        }
+        let data = try FileInput.read(url)
         return try TrainingCheckpoint(decoding: data, source: url.path)
     }
 }

@@ -77,10 +77,13 @@ public struct TrainingOptions: Equatable, Sendable {
         if let c = gradientClipNorm, !(c.isFinite && c > 0) {
             throw SparseFactorError.invalidArgument("the gradient clipping norm must be finite and positive, got \(c)")
         }
+        guard epochs.multipliedReportingOverflow(by: stepsPerEpoch).overflow == false else {
+            throw SparseFactorError.tooLarge("\(epochs) epochs of \(stepsPerEpoch) steps are more steps than can be counted")
+        }
     }
 
     /// Optimizer steps in one epoch.
-    public var stepsPerEpoch: Int { (trainSize + batchSize - 1) / batchSize }
+    public var stepsPerEpoch: Int { trainSize < 1 || batchSize < 1 ? 0 : (trainSize - 1) / batchSize + 1 }
 
     /// The learning rate of optimizer step `step` (0-based) of the whole run.
     ///

@@ -15,7 +15,7 @@ struct Apply: ParsableCommand {
     @Argument(help: "The vectors: an N×C matrix file (.npy or .csv).") var input: String
     @Option(help: "Write the product here (.npy or .csv) instead of printing it.") var output: String?
     @Flag(help: "Multiply with the transpose (W1⋯WM)ᵀ instead.") var transpose = false
-    @Option(help: "Threads of the kernels (default: the OpenMP default). Results do not depend on it.") var threads: Int?
+    @Option(parsing: .unconditional, help: "Threads of the kernels (default: the OpenMP default). Results do not depend on it.") var threads: Int?
 
     func validate() throws {
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
@@ -23,7 +23,7 @@ struct Apply: ParsableCommand {
     }
 
     func run() throws {
-        try runReportingErrors {
+        try runReportingErrors(json: false) {
             let target = try output.map { (url: try checkedSaveTarget($0), kind: try OutputKind(path: $0)) }
             if let threads { Parallelism.threads = threads }
             let chain = try FactorFile.load(from: URL(fileURLWithPath: factors))
@@ -37,6 +37,9 @@ struct Apply: ParsableCommand {
                                                       got: "\(x.rows)×\(x.columns) in \(input)")
             }
             let y = try transpose ? chain.applyTransposed(block) : chain.apply(block)
+            guard y.isFinite else {
+                throw SparseFactorError.nonFinite("the product of the factors and \(input) overflows Double (finite input, infinite or NaN result): scale the input down")
+            }
             let result = asRow ? y.transposed : y
             switch target {
             case let (url, .npy)?: try NpyWriter.write(result, to: url)

@@ -15,11 +15,11 @@ struct BenchSpmm: ParsableCommand {
         commandName: "spmm",
         abstract: "Time one Chord factor × dense block product (Y = W·X, W N×N with K links per row, X N×C).")
 
-    @Option(help: "Matrix size N (≥ 2).") var n: Int = 16384
-    @Option(help: "Channels C (columns of the dense block).") var channels: Int = 64
-    @Option(help: "Batch items B (each its own N×C block, one shared factor).") var batch: Int = 1
-    @Option(help: "Threads (default: the OpenMP default, OMP_NUM_THREADS).") var threads: Int?
-    @Option(help: "Timed repetitions (default: enough for about half a second).") var repeats: Int?
+    @Option(parsing: .unconditional, help: "Matrix size N (≥ 2).") var n: Int = 16384
+    @Option(parsing: .unconditional, help: "Channels C (columns of the dense block).") var channels: Int = 64
+    @Option(parsing: .unconditional, help: "Batch items B (each its own N×C block, one shared factor).") var batch: Int = 1
+    @Option(parsing: .unconditional, help: "Threads (default: the OpenMP default, OMP_NUM_THREADS).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Timed repetitions (default: enough for about half a second).") var repeats: Int?
     @Option(help: "Scalar type.") var dtype: ScalarType = .float32
     @Flag(help: "Print one JSON object as the last line.") var json = false
 
@@ -32,7 +32,7 @@ struct BenchSpmm: ParsableCommand {
     }
 
     func run() throws {
-        try runReportingErrors {
+        try runReportingErrors(json: json) {
             if let threads { Parallelism.threads = threads }
             switch dtype {
             case .float32: try measure(Float.self)
@@ -42,6 +42,9 @@ struct BenchSpmm: ParsableCommand {
     }
 
     private func measure<Scalar: KernelScalar>(_: Scalar.Type) throws {
+        // X and Y, B·N·C each, before anything is allocated.
+        try MemoryBudget.check("bench spmm's blocks X and Y of \(batch)×\(n)×\(channels)", counts: [2, batch, n, channels],
+                               scalarBytes: MemoryLayout<Scalar>.size)
         let topology = try ChordTopology(size: n)
         let factor = try FactorChain<Scalar>.rowNormalized(topology: topology, factorCount: 1, seed: 1)
         var rng = SeededGenerator(seed: 2)

@@ -13,10 +13,10 @@ struct BenchObjective: ParsableCommand {
         commandName: "objective",
         abstract: "Time one evaluation of ½‖A − W1⋯WM‖²_F and its gradient (float64, Chord topology, random dense A).")
 
-    @Option(help: "Matrix size N (≥ 2).") var n: Int = 512
-    @Option(help: "Timed evaluations (default: enough for about two seconds, at least 3, at most 200).") var repeats: Int?
-    @Option(help: "Seed of the random target and of the factors' initial noise.") var seed: UInt64 = 1
-    @Option(help: "Threads (default: the OpenMP default, OMP_NUM_THREADS).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Matrix size N (≥ 2).") var n: Int = 512
+    @Option(parsing: .unconditional, help: "Timed evaluations (default: enough for about two seconds, at least 3, at most 200).") var repeats: Int?
+    @Option(parsing: .unconditional, help: "Seed of the random target and of the factors' initial noise.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Threads (default: the OpenMP default, OMP_NUM_THREADS).") var threads: Int?
     @Flag(help: "Print one JSON object as the last line.") var json = false
 
     func validate() throws {
@@ -26,8 +26,9 @@ struct BenchObjective: ParsableCommand {
     }
 
     func run() throws {
-        try runReportingErrors {
+        try runReportingErrors(json: json) {
             if let threads { Parallelism.threads = threads }
+            try MemoryBudget.check("bench objective's dense \(n)×\(n) target", counts: [n, n], scalarBytes: MemoryLayout<Double>.size)
             let topology = try ChordTopology(size: n)
             var rng = SeededGenerator(seed: seed)
             let target = try Matrix<Double>(rows: n, columns: n, values: (0..<(n * n)).map { _ in rng.nextUnit() * 2 - 1 })

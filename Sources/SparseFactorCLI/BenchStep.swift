@@ -12,12 +12,12 @@ struct BenchStep: ParsableCommand {
         abstract: "Time one PSF-Attn training step (forward, backward, Adam) on a fixed batch.")
 
     @Option(help: "The task whose model and data to use.") var task: SyntheticTask = .adding
-    @Option(help: "Sequence length N (≥ 2).") var length: Int = 1024
-    @Option(help: "Batch size (≥ 1).") var batch: Int = 40
-    @Option(help: "Untimed warm-up steps.") var warmup: Int = 3
-    @Option(help: "Timed steps.") var steps: Int = 20
-    @Option(help: "Seed of the model and the batch.") var seed: UInt64 = 1
-    @Option(help: "Threads (default: the OpenMP default, OMP_NUM_THREADS).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Sequence length N (≥ 2).") var length: Int = 1024
+    @Option(parsing: .unconditional, help: "Batch size (≥ 1).") var batch: Int = 40
+    @Option(parsing: .unconditional, help: "Untimed warm-up steps.") var warmup: Int = 3
+    @Option(parsing: .unconditional, help: "Timed steps.") var steps: Int = 20
+    @Option(parsing: .unconditional, help: "Seed of the model and the batch.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Threads (default: the OpenMP default, OMP_NUM_THREADS).") var threads: Int?
     @Flag(help: "Print one JSON object as the last line.") var json = false
 
     func validate() throws {
@@ -28,9 +28,10 @@ struct BenchStep: ParsableCommand {
     }
 
     func run() throws {
-        try runReportingErrors {
+        try runReportingErrors(json: json) {
             if let threads { Parallelism.threads = threads }
             let configuration = PSFAttnConfiguration(task: task, length: length)
+            try configuration.checkStepMemory(batch: batch)
             let model = try PSFAttn(configuration: configuration, seed: seed)
             model.computesInputGradient = false
             let optimizer = try Adam(parameters: model.parameters, learningRate: 1e-3)

@@ -12,20 +12,22 @@ struct Demo: ParsableCommand {
             product of the factors.
             """)
 
-    @Option(help: "Matrix size N (≥ 2).") var n: Int = 256
-    @Option(help: "The most L-BFGS iterations.") var iterations: Int = 1000
-    @Option(help: "Stop after this many seconds.") var timeLimit: Double = 30
-    @Option(help: "Random seed of the scene and the initial factors.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Matrix size N (≥ 16: smaller scenes hold no shapes).") var n: Int = 256
+    @Option(parsing: .unconditional, help: "The most L-BFGS iterations.") var iterations: Int = 1000
+    @Option(parsing: .unconditional, help: "Stop after this many seconds.") var timeLimit: Double = 30
+    @Option(parsing: .unconditional, help: "Random seed of the scene and the initial factors.") var seed: UInt64 = 1
     @Flag(help: "Print one JSON object as the last line.") var json = false
 
     func validate() throws {
-        guard n >= 2 else { throw ValidationError("invalid argument: N must be at least 2, got \(n)") }
+        guard n >= 16 else { throw ValidationError("--n must be at least 16 (a smaller demo scene holds no shapes), got \(n)") }
         guard iterations >= 0 else { throw ValidationError("--iterations must be at least 0, got \(iterations)") }
         guard timeLimit >= 0 else { throw ValidationError("--time-limit must be at least 0, got \(timeLimit)") }
     }
 
     func run() throws {
-        try runReportingErrors {
+        try runReportingErrors(json: json) {
+            // The scene, its gradient, the fit's target and the two dense products of the kernel check.
+            try MemoryBudget.check("the demo at N = \(n)", counts: [6, n, n], scalarBytes: MemoryLayout<Double>.size)
             let scene = try Self.scene(size: n, seed: seed)
             let a = MatrixTransform.horizontalDifferences(scene)
             let topology = try ChordTopology(size: n)

@@ -21,20 +21,20 @@ struct Factorize: ParsableCommand {
     @Option(help: "The file format when the extension does not tell it (png, npy, mtx, csv, edgelist, off, ply, knuth-miles, roget).")
     var format: String?
     @Option(help: "The optimizer: lbfgs or adam.") var optimizer: FitAlgorithm = .lbfgs
-    @Option(help: "The most iterations.") var iterations: Int = 1000
-    @Option(help: "Seed of the initial noise (the same seed gives the same factors).") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "The most iterations.") var iterations: Int = 1000
+    @Option(parsing: .unconditional, help: "Seed of the initial noise (the same seed gives the same factors).") var seed: UInt64 = 0
     @Option(help: "Write the learned factors to this path (SFCHAIN1 format), replacing a file only once the new one is complete.")
     var save: String?
     @Option(help: "Write the matrix being factorized (after --transform) to this .npy path (float64, written atomically), for other tools to run on the same matrix.")
     var exportMatrix: String?
-    @Option(help: "Stop after this many seconds.") var timeLimit: Double?
-    @Option(help: "Adam's learning rate (default 0.01).") var lr: Double?
-    @Option(help: "Stop when the largest gradient entry falls below this fraction of the initial one (default 1e-9).")
+    @Option(parsing: .unconditional, help: "Stop after this many seconds.") var timeLimit: Double?
+    @Option(parsing: .unconditional, help: "Adam's learning rate (default 0.01).") var lr: Double?
+    @Option(parsing: .unconditional, help: "Stop when the largest gradient entry falls below this fraction of the initial one (default 1e-9).")
     var gradientTolerance: Double?
-    @Option(help: "Stop when the loss improves by less than this fraction (default 1e-10).") var improvementTolerance: Double?
+    @Option(parsing: .unconditional, help: "Stop when the loss improves by less than this fraction (default 1e-10).") var improvementTolerance: Double?
     @Option(help: "Truncated SVD rank: paper (⌈M²/2⌉), matched (⌊non-zeros / 2N⌋, at most the factors' parameters) or a number.")
     var tsvdRank: String = "paper"
-    @Option(help: "Threads of the kernels (default: the OpenMP default, OMP_NUM_THREADS). Results do not depend on it.")
+    @Option(parsing: .unconditional, help: "Threads of the kernels (default: the OpenMP default, OMP_NUM_THREADS). Results do not depend on it.")
     var threads: Int?
     @Flag(help: "Print one JSON object as the last line.") var json = false
 
@@ -48,7 +48,7 @@ struct Factorize: ParsableCommand {
     }
 
     func run() throws {
-        try runReportingErrors {
+        try runReportingErrors(json: json) {
             let saveURL = try save.map(checkedSaveTarget)
             let exportURL = try exportMatrix.map(checkedExportTarget)
             let input = URL(fileURLWithPath: file)
@@ -130,17 +130,10 @@ func checkedExportTarget(_ path: String) throws -> URL {
     return try checkedSaveTarget(path)
 }
 
-/// The URL of a `--save` target, refused before any work when its directory does not exist
-/// (so a long fit is not lost at the end).
+/// The URL of an output (`--save`, `--output`, `--checkpoint`), refused before any work when
+/// `AtomicFile` would refuse it (a missing directory, a special file), so a long fit is not lost at the end.
 func checkedSaveTarget(_ path: String) throws -> URL {
     let url = URL(fileURLWithPath: path)
-    var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
-        throw SparseFactorError.io("\(path) is a directory; give a file path to save to")
-    }
-    let directory = url.deletingLastPathComponent()
-    guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-        throw SparseFactorError.io("cannot save to \(path): the directory \(directory.path) does not exist")
-    }
+    try AtomicFile.checkWritable(url)
     return url
 }

@@ -2,24 +2,32 @@ import ArgumentParser
 import Foundation
 import SparseFactor
 
-@main
 struct SparseFactorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sparsefactor",
         abstract: "Sparse factorization of square matrices with Chord-pattern factors.",
+        discussion: """
+            Exit status: 0 success, 64 usage (unknown option, bad value syntax, out-of-range option), \
+            65 bad data or a size over the limits, 70 internal kernel failure, 74 input/output failure, \
+            1 anything else. With --json, a failure's last line on standard output is one JSON object \
+            {"error": "...", "kind": "..."}.
+            """,
         version: SparseFactorVersion.string,
         subcommands: [Demo.self, Bench.self, Train.self, Factorize.self, Apply.self])
 }
 
 /// Prints one JSON object on a line of its own (the last line of a command run with --json).
 func printJSONLine(_ object: [String: Any]) {
-    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
     print(String(decoding: data, as: UTF8.self))
 }
 
-/// Runs a command body, turning library errors into a clear message and a non-zero exit.
-func runReportingErrors(_ body: () throws -> Void) throws {
-    do { try body() } catch let error as SparseFactorError {
-        throw ValidationError(error.description)
+/// Runs a command body; a failure prints one message (no usage banner) and, with `json`, a JSON
+/// error object, then exits with the failure's documented code (``CommandFailure``).
+func runReportingErrors(json: Bool, _ body: () throws -> Void) throws {
+    do { try body() } catch let exit as ExitCode { throw exit } catch {
+        let failure = CommandFailure(error)
+        failure.report(json: json)
+        throw ExitCode(failure.code)
     }
 }

@@ -19,39 +19,41 @@ struct Train: ParsableCommand {
             """)
 
     @Option(help: "The task: adding or order.") var task: SyntheticTask
-    @Option(help: "Sequence length N (≥ 2).") var length: Int
-    @Option(name: .customLong("train-size"), help: "Training sequences.") var trainSize = 200_000
-    @Option(name: .customLong("val-size"), help: "Validation sequences (0: none).") var validationSize = 5_000
-    @Option(name: .customLong("test-size"), help: "Test sequences (0: none).") var testSize = 5_000
-    @Option(help: "Epochs.") var epochs = 20
-    @Option(help: "Minibatch size (≥ 1).") var batch = 40
-    @Option(help: "Adam learning rate.") var lr: Float = 1e-3
+    @Option(parsing: .unconditional, help: "Sequence length N (≥ 2).") var length: Int
+    @Option(name: .customLong("train-size"), parsing: .unconditional, help: "Training sequences.") var trainSize = 200_000
+    @Option(name: .customLong("val-size"), parsing: .unconditional, help: "Validation sequences (0: none).") var validationSize = 5_000
+    @Option(name: .customLong("test-size"), parsing: .unconditional, help: "Test sequences (0: none).") var testSize = 5_000
+    @Option(parsing: .unconditional, help: "Epochs.") var epochs = 20
+    @Option(parsing: .unconditional, help: "Minibatch size (≥ 1).") var batch = 40
+    @Option(parsing: .unconditional, help: "Adam learning rate.") var lr: Float = 1e-3
     @Option(help: "Learning-rate schedule: constant, or cosine (annealed to 0 over all planned steps).")
     var lrSchedule: LearningRateSchedule = .constant
-    @Option(help: "Seed of the data, the initialization and the shuffling.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Seed of the data, the initialization and the shuffling.") var seed: UInt64 = 1
     @Option(help: "Checkpoint file, written atomically after every epoch.") var checkpoint: String?
-    @Option(name: .customLong("checkpoint-every"), help: "Also checkpoint every this many steps.") var checkpointEvery: Int?
+    @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "Also checkpoint every this many steps.") var checkpointEvery: Int?
     @Flag(help: "Continue the run saved in --checkpoint.") var resume = false
-    @Option(help: "Stop when the validation loss has not improved for this many epochs.") var patience: Int?
-    @Option(name: .customLong("target-accuracy"), help: "Stop after the epoch whose validation accuracy reaches this fraction.")
+    @Flag(help: "Start a new run even though --checkpoint names an existing file (it is replaced at the first checkpoint).")
+    var overwrite = false
+    @Option(parsing: .unconditional, help: "Stop when the validation loss has not improved for this many epochs.") var patience: Int?
+    @Option(name: .customLong("target-accuracy"), parsing: .unconditional, help: "Stop after the epoch whose validation accuracy reaches this fraction.")
     var targetAccuracy: Double?
-    @Option(name: .customLong("max-steps"), help: "Stop after this many steps in this session (benchmarks).") var maxSteps: Int?
-    @Option(name: .customLong("clip"), help: "Clip the global gradient norm to this value.") var clipNorm: Float?
-    @Option(help: "Threads of the kernels (default: the OpenMP default).") var threads: Int?
+    @Option(name: .customLong("max-steps"), parsing: .unconditional, help: "Stop after this many steps in this session (benchmarks).") var maxSteps: Int?
+    @Option(name: .customLong("clip"), parsing: .unconditional, help: "Clip the global gradient norm to this value.") var clipNorm: Float?
+    @Option(parsing: .unconditional, help: "Threads of the kernels (default: the OpenMP default).") var threads: Int?
     @Flag(help: "JSON-lines logs per epoch; the last line is the run's summary.") var json = false
 
-    @Option(help: "Embedding width D.") var embedding = 32
+    @Option(parsing: .unconditional, help: "Embedding width D.") var embedding = 32
     @Option(name: .customLong("factor-mlp"), help: "Hidden layers of each factor MLP f_m.") var factorMLP = "[32, GELU]"
     @Option(name: .customLong("value-mlp"), help: "Hidden layers of the value MLP g.") var valueMLP = "[32, GELU]"
-    @Option(help: "Channels C of V.") var channels = 8
-    @Option(help: "Factors M per layer (default ⌈log2 N⌉).") var factors: Int?
-    @Option(help: "Mixing layers (more than 1: Paramixer's stacked form).") var layers = 1
+    @Option(parsing: .unconditional, help: "Channels C of V.") var channels = 8
+    @Option(parsing: .unconditional, help: "Factors M per layer (default ⌈log2 N⌉).") var factors: Int?
+    @Option(parsing: .unconditional, help: "Mixing layers (more than 1: Paramixer's stacked form).") var layers = 1
     @Flag(inversion: .prefixedNo, help: "Add V0 after every factor.") var residuals = true
     @Flag(inversion: .prefixedNo, help: "Learned positional embedding (default: on for order, off for adding).")
     var positional: Bool?
     @Option(help: "Pooling: flatten, cls or mean.") var pooling: PSFAttnConfiguration.Pooling = .flatten
     @Option(help: "Head: linear or mlp.") var head: HeadKind = .linear
-    @Option(name: .customLong("head-hidden"), help: "Hidden units of an mlp head.") var headHidden = 32
+    @Option(name: .customLong("head-hidden"), parsing: .unconditional, help: "Hidden units of an mlp head.") var headHidden = 32
     @Option(help: "Recompute the factor MLPs in backward to save memory: auto, on or off.") var recompute: RecomputeMode = .auto
 
     func validate() throws {
@@ -64,10 +66,11 @@ struct Train: ParsableCommand {
         if let c = checkpointEvery, c < 1 { throw ValidationError("--checkpoint-every must be at least 1, got \(c)") }
         if let s = maxSteps, s < 0 { throw ValidationError("--max-steps must not be negative, got \(s)") }
         if resume && checkpoint == nil { throw ValidationError("--resume needs --checkpoint PATH") }
+        if resume && overwrite { throw ValidationError("--resume continues the checkpoint and --overwrite replaces it: give one of them") }
     }
 
     func run() throws {
-        try runReportingErrors {
+        try runReportingErrors(json: json) {
             if let threads { Parallelism.threads = threads }
             keepFreedMemoryInProcess()
             var options = TrainingOptions(task: task, length: length)
@@ -96,7 +99,10 @@ struct Train: ParsableCommand {
             config.pooling = pooling
             config.head = head == .linear ? .linear : .mlp(hidden: headHidden)
 
-            let url = checkpoint.map { URL(fileURLWithPath: $0) }
+            let url = try checkpoint.map(checkedSaveTarget)
+            if let url, !resume, !overwrite, FileManager.default.fileExists(atPath: url.path) {
+                throw SparseFactorError.io("\(url.path) already exists (a checkpoint of another run?): give --resume to continue it or --overwrite to start anew")
+            }
             let trainer: PSFTrainer
             if resume, let url {
                 guard FileManager.default.fileExists(atPath: url.path) else {

@@ -78,6 +78,9 @@ public struct ChordTopology: Equatable, Sendable {
         guard !distinct.isEmpty else {
             throw SparseFactorError.invalidArgument("the pattern has no links left: give at least one offset that is not a multiple of N (\(size))")
         }
+        // The index arrays below: columns and transposed links (N·K each), in-degrees, σ, σ⁻¹, fill (N each).
+        try MemoryBudget.check("a Chord topology of N = \(size) with K = \(distinct.count) links per row",
+                               counts: [size, 2 * distinct.count + 4], scalarBytes: MemoryLayout<Int64>.size)
         self.size = size
         self.offsets = distinct
         self.mergedLinks = requested.count - distinct.count
@@ -117,6 +120,12 @@ public struct ChordTopology: Equatable, Sendable {
 
     /// The column of link `link` of row `row`.
     public func column(row: Int, link: Int) -> Int { Int(columnIndex[row * linksPerRow + link]) }
+
+    /// K of the default Chord pattern of size N (the self-link and the ⌈log2 N⌉ powers of 2), without building it.
+    package static func linkCount(size: Int) throws -> Int {
+        guard size >= 2 else { throw SparseFactorError.invalidArgument("N must be at least 2, got \(size)") }
+        return 1 + ceilLog(size, base: 2)
+    }
 
     /// The smallest L with base^L ≥ n (L = ⌈log_base n⌉), computed exactly in integers.
     public static func ceilLog(_ n: Int, base: Int) -> Int {

@@ -39,9 +39,10 @@ public struct FactorChain<Scalar: KernelScalar>: Equatable, Sendable {
     public init(topology: ChordTopology, factorCount: Int? = nil, values: [Scalar]) throws {
         let m = factorCount ?? topology.defaultFactorCount
         guard m >= 1 else { throw SparseFactorError.invalidArgument("a chain needs at least one factor, got \(m)") }
-        guard values.count == m * topology.nonzerosPerFactor else {
+        let (expected, overflow) = m.multipliedReportingOverflow(by: topology.nonzerosPerFactor)
+        guard !overflow, values.count == expected else {
             throw SparseFactorError.shapeMismatch(
-                expected: "\(m * topology.nonzerosPerFactor) values (\(m) factors × \(topology.size) rows × \(topology.linksPerRow) links)",
+                expected: "\(overflow ? "more" : "\(expected)") values (\(m) factors × \(topology.size) rows × \(topology.linksPerRow) links)",
                 got: "\(values.count) values")
         }
         guard values.allSatisfy({ $0.isFinite }) else { throw SparseFactorError.nonFinite("factor values must be finite") }
@@ -55,10 +56,13 @@ public struct FactorChain<Scalar: KernelScalar>: Equatable, Sendable {
     public static func rowNormalized(topology: ChordTopology, factorCount: Int? = nil, noise: Double = 1e-2,
                                      seed: UInt64 = 0) throws -> FactorChain {
         let m = factorCount ?? topology.defaultFactorCount
+        guard m >= 1 else { throw SparseFactorError.invalidArgument("a chain needs at least one factor, got \(m)") }
         let k = topology.linksPerRow
+        try MemoryBudget.check("a chain of \(m) factors of N = \(topology.size), K = \(k)", counts: [m, topology.size, k],
+                               scalarBytes: MemoryLayout<Scalar>.size)
         var rng = SeededGenerator(seed: seed)
-        var values = [Scalar](repeating: 0, count: max(m, 0) * topology.nonzerosPerFactor)
-        for row in 0..<(max(m, 0) * topology.size) {
+        var values = [Scalar](repeating: 0, count: m * topology.nonzerosPerFactor)
+        for row in 0..<(m * topology.size) {
             let draws = (0..<k).map { _ in rng.nextUnit() }
             let drawSum = draws.reduce(0, +)
             for link in 0..<k {

@@ -17,8 +17,9 @@ public struct Matrix<Scalar: KernelScalar>: Equatable, Sendable {
         guard rows > 0, columns > 0 else {
             throw SparseFactorError.invalidArgument("a matrix needs at least one row and one column, got \(rows)×\(columns)")
         }
-        guard values.count == rows * columns else {
-            throw SparseFactorError.shapeMismatch(expected: "\(rows * columns) values for \(rows)×\(columns)", got: "\(values.count) values")
+        let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+        guard !overflow, values.count == count else {
+            throw SparseFactorError.shapeMismatch(expected: "\(overflow ? "more" : "\(count)") values for \(rows)×\(columns)", got: "\(values.count) values")
         }
         self.rows = rows
         self.columns = columns
@@ -26,8 +27,13 @@ public struct Matrix<Scalar: KernelScalar>: Equatable, Sendable {
     }
 
     /// A matrix with every entry equal to `value`.
+    /// Refuses sizes whose storage would not fit in half of this machine's memory.
     public init(rows: Int, columns: Int, repeating value: Scalar = 0) throws {
-        try self.init(rows: rows, columns: columns, values: [Scalar](repeating: value, count: max(rows, 0) * max(columns, 0)))
+        guard rows > 0, columns > 0 else {
+            throw SparseFactorError.invalidArgument("a matrix needs at least one row and one column, got \(rows)×\(columns)")
+        }
+        try MemoryBudget.check("a \(rows)×\(columns) matrix", counts: [rows, columns], scalarBytes: MemoryLayout<Scalar>.size)
+        try self.init(rows: rows, columns: columns, values: [Scalar](repeating: value, count: rows * columns))
     }
 
     /// The n×n identity.
@@ -108,8 +114,10 @@ public struct MatrixBatch<Scalar: KernelScalar>: Equatable, Sendable {
         guard count > 0, rows > 0, columns > 0 else {
             throw SparseFactorError.invalidArgument("a batch needs positive sizes, got \(count)×\(rows)×\(columns)")
         }
-        guard values.count == count * rows * columns else {
-            throw SparseFactorError.shapeMismatch(expected: "\(count * rows * columns) values for \(count)×\(rows)×\(columns)",
+        let (items, o1) = count.multipliedReportingOverflow(by: rows)
+        let (total, o2) = items.multipliedReportingOverflow(by: columns)
+        guard !o1, !o2, values.count == total else {
+            throw SparseFactorError.shapeMismatch(expected: "\(o1 || o2 ? "more" : "\(total)") values for \(count)×\(rows)×\(columns)",
                                                   got: "\(values.count) values")
         }
         self.count = count
@@ -119,9 +127,14 @@ public struct MatrixBatch<Scalar: KernelScalar>: Equatable, Sendable {
     }
 
     /// A batch with every entry equal to `value`.
+    /// Refuses sizes whose storage would not fit in half of this machine's memory.
     public init(count: Int, rows: Int, columns: Int, repeating value: Scalar = 0) throws {
-        try self.init(count: count, rows: rows, columns: columns,
-                      values: [Scalar](repeating: value, count: max(count, 0) * max(rows, 0) * max(columns, 0)))
+        guard count > 0, rows > 0, columns > 0 else {
+            throw SparseFactorError.invalidArgument("a batch needs positive sizes, got \(count)×\(rows)×\(columns)")
+        }
+        try MemoryBudget.check("a batch of \(count) matrices of \(rows)×\(columns)", counts: [count, rows, columns],
+                               scalarBytes: MemoryLayout<Scalar>.size)
+        try self.init(count: count, rows: rows, columns: columns, values: [Scalar](repeating: value, count: count * rows * columns))
     }
 
     /// Throws if `values` was reassigned with the wrong number of entries.

@@ -34,3 +34,24 @@ package func formatBytes(_ bytes: Int) -> String {
     while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
     return String(format: "%.1f %@", value, units[unit])
 }
+
+extension MemoryBudget {
+    /// Σ over `terms` of the product of each term's counts, or nil when it overflows (or a count is
+    /// negative): for size estimates made from user-given sizes before anything is allocated.
+    package static func total(_ terms: [[Int]]) -> Int? {
+        var sum = 0
+        for term in terms {
+            var product = 1
+            for c in term {
+                guard c >= 0 else { return nil }
+                let (p, o) = product.multipliedReportingOverflow(by: c)
+                guard !o else { return nil }
+                product = p
+            }
+            let (s, o) = sum.addingReportingOverflow(product)
+            guard !o else { return nil }
+            sum = s
+        }
+        return sum
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import SparseFactorCore
 /// Learns the values of M sparse Chord factors so that `W₁·W₂⋯W_M ≈ A` (the paper's
 /// non-parametric sparse factorization), minimizing `½‖A − W₁⋯W_M‖²_F`.
@@ -24,20 +25,36 @@ public func fitFactors(_ a: Matrix<Double>, options: FitOptions = FitOptions(),
                        progress: ((FitProgress) -> Void)? = nil) throws -> FitResult {
     try a.checkFactorizable()
     try options.validate()
-    let start = try initialChain(size: a.rows, options: options)
-    let objective = try FactorizationObjective(target: a, topology: start.topology, factorCount: start.factorCount)
-    var monitor = FitMonitor(objective: objective, options: options, progress: progress)
+    // The fit runs on A / 2^e with the largest |entry| in [0.5, 1): every tolerance, step and
+    // initial scale of the optimizers then means the same for c·A as for A, and dividing by a
+    // power of two is exact. The first factor takes the 2^e back, so the product approximates A.
+    let exponent = Int(a.values.reduce(0.0) { max($0, abs($1)) }.exponent) + 1
+    let normalized = try Matrix(rows: a.rows, columns: a.columns, values: a.values.map { scalbn($0, -exponent) })
+    let start = try scaledFirstFactor(initialChain(size: a.rows, options: options), exponent: -exponent)
+    let objective = try FactorizationObjective(target: normalized, topology: start.topology, factorCount: start.factorCount)
+    let lossScale = scalbn(1.0, 2 * exponent)
+    var monitor = FitMonitor(objective: objective, options: options, lossScale: lossScale, progress: progress)
     let outcome: OptimizerOutcome
     switch options.optimizer {
     case .lbfgs: outcome = try LBFGSOptimizer(options: options).minimize(from: start.values, monitor: &monitor)
     case .adam: outcome = try AdamOptimizer(options: options).minimize(from: start.values, monitor: &monitor)
     }
-    let chain = try FactorChain(topology: start.topology, factorCount: start.factorCount, values: outcome.values)
-    let absoluteError = (2 * max(outcome.loss, 0)).squareRoot()
-    return FitResult(chain: chain, loss: outcome.loss, absoluteError: absoluteError,
-                     relativeError: absoluteError / objective.targetNorm, targetNorm: objective.targetNorm,
+    let chain = try scaledFirstFactor(FactorChain(topology: start.topology, factorCount: start.factorCount, values: outcome.values),
+                                      exponent: exponent)
+    let relativeError = (2 * max(outcome.loss, 0)).squareRoot() / objective.targetNorm
+    let targetNorm = scalbn(objective.targetNorm, exponent)
+    return FitResult(chain: chain, loss: outcome.loss * lossScale, absoluteError: relativeError * targetNorm,
+                     relativeError: relativeError, targetNorm: targetNorm,
                      history: monitor.history, stopReason: outcome.stopReason, iterations: outcome.iterations,
                      evaluations: monitor.evaluations, seconds: monitor.seconds, optimizer: options.optimizer)
+}
+
+/// The chain with its first factor's values multiplied by 2^exponent (so the product is too).
+private func scaledFirstFactor(_ chain: FactorChain<Double>, exponent: Int) throws -> FactorChain<Double> {
+    guard exponent != 0 else { return chain }
+    var values = chain.values
+    for i in 0..<chain.topology.nonzerosPerFactor { values[i] = scalbn(values[i], exponent) }
+    return try FactorChain(topology: chain.topology, factorCount: chain.factorCount, values: values)
 }
 
 /// The chain a fit starts from: the given one, or the paper's initialization.

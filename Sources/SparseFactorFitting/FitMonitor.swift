@@ -5,6 +5,8 @@ struct FitMonitor {
     let objective: FactorizationObjective
     let options: FitOptions
     let progress: ((FitProgress) -> Void)?
+    /// The factor from the objective's loss (of the normalized matrix) to the reported one.
+    let lossScale: Double
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
     private(set) var history: [FitHistoryEntry] = []
@@ -13,9 +15,10 @@ struct FitMonitor {
     private var initialGradientMax = 0.0
     var evaluations = 0
 
-    init(objective: FactorizationObjective, options: FitOptions, progress: ((FitProgress) -> Void)?) {
+    init(objective: FactorizationObjective, options: FitOptions, lossScale: Double = 1, progress: ((FitProgress) -> Void)?) {
         self.objective = objective
         self.options = options
+        self.lossScale = lossScale
         self.progress = progress
         self.start = clock.now
     }
@@ -59,12 +62,13 @@ struct FitMonitor {
     }
 
     private mutating func record(iteration: Int, loss: Double) {
-        let entry = FitHistoryEntry(iteration: iteration, loss: loss, relativeError: objective.relativeError(loss: loss), seconds: seconds)
+        let entry = FitHistoryEntry(iteration: iteration, loss: loss * lossScale, relativeError: objective.relativeError(loss: loss),
+                                    seconds: seconds)
         history.append(entry)
         // Written out so a NaN loss never becomes the best one.
         let previousBest = bestLoss.last ?? loss
         bestLoss.append(loss < previousBest ? loss : previousBest)
-        progress?(FitProgress(iteration: iteration, maxIterations: options.maxIterations, loss: loss,
+        progress?(FitProgress(iteration: iteration, maxIterations: options.maxIterations, loss: entry.loss,
                               relativeError: entry.relativeError, seconds: entry.seconds))
     }
 }

@@ -29,10 +29,7 @@ public enum FactorFile {
 
     /// The chain in `url` with values converted to `Scalar` (float64 files loaded as `Float` are rounded).
     public static func load<Scalar: KernelScalar>(from url: URL, as type: Scalar.Type) throws -> FactorChain<Scalar> {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw SparseFactorError.io("\(url.path): cannot be read (\(FileManager.default.fileExists(atPath: url.path) ? error.localizedDescription : "no such file"))")
-        }
+        let data = try FileInput.read(url)
         return try decode(data, name: url.path, as: type)
     }
 
@@ -77,7 +74,7 @@ public enum FactorFile {
         guard selfLink <= 1, hasSeed <= 1, bytes[42..<48].allSatisfy({ $0 == 0 }) else { throw fail("corrupt header flags") }
         let seed = read(bytes, at: 48, size: 8), merged = read(bytes, at: 56, size: 8)
         guard n >= 2, n <= UInt64(Int32.max), k >= 1, k <= n, m >= 1, m <= 4096, merged <= 1 << 20 else {
-            throw fail("corrupt header: N = \(n), K = \(k), M = \(m) (expected N ≥ 2, 1 ≤ K ≤ N, 1 ≤ M ≤ 4096)")
+            throw fail("corrupt header: N = \(n), K = \(k), M = \(m), merged links = \(merged) (expected 2 ≤ N ≤ 2^31 − 1, 1 ≤ K ≤ N, 1 ≤ M ≤ 4096, merged links ≤ 2^20)")
         }
         let (size, links, factors) = (Int(n), Int(k), Int(m))
         let (nk, o1) = size.multipliedReportingOverflow(by: links)

@@ -14,13 +14,28 @@ public enum Gzip {
         data.count >= 2 && data[data.startIndex] == 0x1f && data[data.startIndex + 1] == 0x8b
     }
 
+    /// The most bytes ``decompress(_:name:limit:sizeBound:)`` produces by default: 512 MiB. A larger
+    /// result is refused as soon as it is reached, so a small file that inflates to gigabytes (a
+    /// "gzip bomb") is refused in bounded memory.
+    public static let defaultLimit = 1 << 29
+
     /// The decompressed content of a gzip (or zlib) stream; concatenated gzip members are joined,
-    /// as `gunzip` does. Throws `SparseFactorError` on corrupt or truncated input.
-    /// - Parameter name: how to name the input in error messages.
-    public static func decompress(_ data: Data, name: String = "gzip data") throws -> Data {
+    /// as `gunzip` does. Throws `SparseFactorError` on corrupt or truncated input, or when the
+    /// output would pass `limit` bytes.
+    /// - Parameters:
+    ///   - name: how to name the input in error messages.
+    ///   - limit: the most bytes to produce.
+    ///   - sizeBound: called with the output so far, each time more arrives, until it returns a
+    ///     number (or the output passes 1 MiB): the inner format's own size from its header (the
+    ///     output may then not exceed it).
+    ///     It may throw to stop early, for example when the output does not start like the format.
+    public static func decompress(_ data: Data, name: String = "gzip data", limit: Int = defaultLimit,
+                                  sizeBound: (([UInt8]) throws -> Int?)? = nil) throws -> Data {
         let input = [UInt8](data)
-        var output = [UInt8]()
-        output.reserveCapacity(input.count * 4)
+        var output = Data()   // returned as it is: no second copy of a large result
+        output.reserveCapacity(min(input.count * 4, limit))
+        var bound = limit
+        var boundKnown = sizeBound == nil
         var stream = z_stream()
         // windowBits 15 + 32: accept both gzip and zlib headers, detected automatically.
         guard inflateInit2_(&stream, 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -41,7 +56,17 @@ public enum Gzip {
                     let before = stream.avail_in
                     let status = inflate(&stream, Z_NO_FLUSH)
                     consumed += Int(before - stream.avail_in)
-                    output.append(contentsOf: UnsafeBufferPointer(start: outBase, count: chunk - Int(stream.avail_out)))
+                    let produced = chunk - Int(stream.avail_out)
+                    guard produced <= bound - output.count else {
+                        throw SparseFactorError.tooLarge(bound < limit
+                            ? "\(name): the compressed data inflates past the \(bound) bytes its own header announces (corrupt, or a decompression bomb)"
+                            : "\(name): the compressed data inflates to more than \(formatBytes(limit)), the limit for compressed input (decompress it first to read it whole)")
+                    }
+                    output.append(contentsOf: UnsafeBufferPointer(start: outBase, count: produced))
+                    if !boundKnown {
+                        if let size = try sizeBound?([UInt8](output)) { bound = min(bound, size) }
+                        boundKnown = bound < limit || output.count > 1 << 20
+                    }
                     switch status {
                     case Z_STREAM_END:
                         // Another gzip member may follow (what `cat a.gz b.gz` makes); trailing zeros are ignored.
@@ -63,22 +88,43 @@ public enum Gzip {
                 }
             }
         }
-        return Data(output)
+        return output
     }
 }
 
-/// Reading whole input files, decompressing gzip content (detected by its magic bytes, whatever the name).
-enum FileInput {
-    /// The bytes of `url`, gunzipped when compressed.
-    static func bytes(_ url: URL) throws -> Data {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            if !FileManager.default.fileExists(atPath: url.path) {
-                throw SparseFactorError.io("\(url.path): no such file")
-            }
-            throw SparseFactorError.io("\(url.path): cannot be read (\(error.localizedDescription))")
+/// Reading whole input files: only regular files, with messages that say what is wrong, and
+/// gzip content decompressed (detected by its magic bytes, whatever the name) within bounds.
+package enum FileInput {
+    /// The bytes of the regular file `url`, as stored (no decompression).
+    package static func read(_ url: URL) throws -> Data {
+        let path = url.path
+        guard !path.isEmpty else { throw SparseFactorError.io("an empty input path was given") }
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw SparseFactorError.io(errno == ENOENT ? "\(path): no such file" : "\(path): cannot be read (\(String(cString: strerror(errno))))")
         }
-        return Gzip.isCompressed(data) ? try Gzip.decompress(data, name: url.path) : data
+        let kind = info.st_mode & S_IFMT
+        guard kind == S_IFREG else { throw SparseFactorError.io("\(path) is \(fileKind(kind)), not a regular file") }
+        try MemoryBudget.check("\(path) (\(formatBytes(Int(info.st_size))))", counts: [Int(info.st_size)], scalarBytes: 1)
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw SparseFactorError.io("\(path): cannot be read (\(String(cString: strerror(errno))))")
+        }
+        defer { try? handle.close() }
+        do { return try handle.readToEnd() ?? Data() } catch {
+            throw SparseFactorError.io("\(path): cannot be read (\(error.localizedDescription))")
+        }
+    }
+
+    /// The bytes of `url`, gunzipped when compressed. A compressed `.npy` is bounded by the size its
+    /// own header announces (and refused at once if it does not start like one); anything else by
+    /// ``Gzip/defaultLimit``.
+    package static func bytes(_ url: URL) throws -> Data {
+        let data = try read(url)
+        guard Gzip.isCompressed(data) else { return data }
+        let isNpy = strippingGzip(url).pathExtension.lowercased() == "npy"
+        return try Gzip.decompress(data, name: url.path, sizeBound: isNpy ? { prefix in
+            try NpyLayout.parse(prefix, name: url.path, complete: false)?.fileBytes
+        } : nil)
     }
 
     /// `url` with a trailing `.gz` removed.

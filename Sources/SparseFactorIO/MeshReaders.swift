@@ -106,7 +106,8 @@ public enum MeshReader {
         guard vertexCount >= 1, faceCount >= 0 else {
             throw text.error(countsLine, "expected at least one vertex and a non-negative number of faces, got \(vertexCount) and \(faceCount)")
         }
-        guard lines.count - cursor >= vertexCount + faceCount else {
+        // Compared without adding the counts, which come from the file and may be as large as Int.max.
+        guard vertexCount <= lines.count - cursor, faceCount <= lines.count - cursor - vertexCount else {
             throw SparseFactorError.io("\(text.name): the header announces \(vertexCount) vertices and \(faceCount) faces but the file has only \(lines.count - cursor) data lines (truncated?)")
         }
         var vertices: [SIMD3<Double>] = []
@@ -122,7 +123,7 @@ public enum MeshReader {
         faces.reserveCapacity(faceCount)
         for line in lines[cursor..<(cursor + faceCount)] {
             let k = try text.integer(line.fields[0], line: line.number, what: "the face's vertex count")
-            guard k >= 2, line.fields.count >= k + 1 else {
+            guard k >= 2, k <= line.fields.count - 1 else {
                 throw text.error(line.number, "expected a face \"k i1 … ik\" with k ≥ 2, got \"\(line.text.prefix(80))\"")
             }
             var face: [Int] = []

@@ -118,7 +118,11 @@ public enum EdgeListReader {
         if labeling == .automatic, let numbers = integerEdges(pairs) {
             let base = numbers.contains(where: { $0.0 == 0 || $0.1 == 0 }) ? 0 : 1
             let largest = numbers.reduce(0) { max($0, $1.0, $1.1) }
-            try checkDenseAllocation(rows: largest - base + 1, columns: largest - base + 1, what: text.name)
+            let (nodes, overflow) = (largest - base).addingReportingOverflow(1)
+            guard !overflow else {
+                throw SparseFactorError.tooLarge("\(text.name): the node id \(largest) would make an adjacency matrix of more rows than can be counted")
+            }
+            try checkDenseAllocation(rows: nodes, columns: nodes, what: "\(text.name) (node ids up to \(largest))")
             labels = (base...largest).map(String.init)
             edges = numbers.map { .init(source: $0.0 - base, target: $0.1 - base, weight: $0.2) }
         } else {

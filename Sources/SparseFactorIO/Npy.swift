@@ -27,46 +27,12 @@ public enum NpyReader {
     /// The array in `data`; `name` names it in error messages.
     public static func read(data: Data, name: String = "npy data") throws -> Matrix<Double> {
         let bytes = [UInt8](data)
-        let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
-        guard bytes.count >= 10, bytes.starts(with: magic) else {
-            throw SparseFactorError.io("\(name): not a .npy file (expected the magic \\x93NUMPY at the start)")
-        }
-        let major = bytes[6]
-        let headerLengthSize: Int
-        switch major {
-        case 1: headerLengthSize = 2
-        case 2, 3: headerLengthSize = 4
-        default: throw SparseFactorError.io("\(name): unsupported .npy format version \(major).\(bytes[7]) (expected 1.0, 2.0 or 3.0)")
-        }
-        guard bytes.count >= 8 + headerLengthSize else { throw SparseFactorError.io("\(name): truncated .npy header") }
-        var headerLength = 0
-        for k in 0..<headerLengthSize { headerLength |= Int(bytes[8 + k]) << (8 * k) }
-        let dataStart = 8 + headerLengthSize + headerLength
-        guard bytes.count >= dataStart else {
-            throw SparseFactorError.io("\(name): truncated .npy header (it announces \(headerLength) bytes, the file has \(bytes.count - 8 - headerLengthSize))")
-        }
-        guard let header = String(bytes: bytes[(8 + headerLengthSize)..<dataStart], encoding: major == 3 ? .utf8 : .isoLatin1) else {
-            throw SparseFactorError.io("\(name): the .npy header is not valid text")
-        }
-        let dict = try NpyHeader.parse(header, name: name)
-        let dtype = try NpyDType(descr: dict.descr, name: name)
-        let (rows, columns): (Int, Int)
-        switch dict.shape.count {
-        case 1: (rows, columns) = (dict.shape[0], 1)
-        case 2: (rows, columns) = (dict.shape[0], dict.shape[1])
-        default:
-            throw SparseFactorError.io("\(name): expected a 2-D array (or a 1-D vector), got shape (\(dict.shape.map(String.init).joined(separator: ", ")))")
-        }
-        guard rows > 0, columns > 0 else { throw SparseFactorError.io("\(name): the array is empty (shape \(rows)×\(columns))") }
-        try checkDenseAllocation(rows: rows, columns: columns, what: name)
+        let layout = try NpyLayout.parse(bytes, name: name, complete: true)!
+        let (rows, columns, dtype, dataStart, dict) = (layout.rows, layout.columns, layout.dtype, layout.dataStart, layout.header)
         let count = rows * columns
-        let expected = count * dtype.size
         let available = bytes.count - dataStart
-        guard available >= expected else {
-            throw SparseFactorError.io("\(name): truncated data: a \(rows)×\(columns) \(dtype.description) array needs \(expected) bytes, the file has \(available)")
-        }
-        guard available == expected else {
-            throw SparseFactorError.io("\(name): \(available - expected) unexpected bytes after the \(rows)×\(columns) \(dtype.description) array (corrupt header?)")
+        guard available == layout.dataBytes else {
+            throw SparseFactorError.io("\(name): \(available - layout.dataBytes) unexpected bytes after the \(rows)×\(columns) \(dtype.description) array (corrupt header?)")
         }
         var values = [Double](repeating: 0, count: count)
         if dtype.kind == .float && dtype.size == 8 && !dtype.bigEndian && !dict.fortranOrder {
@@ -88,6 +54,74 @@ public enum NpyReader {
             throw SparseFactorError.nonFinite("\(name): entry (\(bad / columns), \(bad % columns)) is \(values[bad]), finite numbers are required")
         }
         return try Matrix(rows: rows, columns: columns, values: values)
+    }
+}
+
+/// Where a `.npy` file's data starts and how large it is, from its first bytes.
+struct NpyLayout {
+    var header: NpyHeader
+    var dtype: NpyDType
+    var rows: Int
+    var columns: Int
+    var dataStart: Int
+    /// rows · columns · the element size.
+    var dataBytes: Int
+    /// The whole file's size.
+    var fileBytes: Int { dataStart + dataBytes }
+
+    /// The layout of the file starting with `bytes`. With `complete` false, `bytes` may be only the
+    /// beginning of the file: nil when it is too short to tell (a decompressor calls this as output
+    /// arrives, to bound it by the file's own size). Throws as soon as the bytes cannot be a `.npy` file,
+    /// or announce an array that would not fit in memory.
+    static func parse(_ bytes: [UInt8], name: String, complete: Bool) throws -> NpyLayout? {
+        let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
+        guard bytes.starts(with: magic.prefix(bytes.count)) else {
+            throw SparseFactorError.io("\(name): not a .npy file (expected the magic \\x93NUMPY at the start)")
+        }
+        guard bytes.count >= 10 else {
+            if complete { throw SparseFactorError.io("\(name): not a .npy file (expected the magic \\x93NUMPY at the start)") }
+            return nil
+        }
+        let major = bytes[6]
+        let headerLengthSize: Int
+        switch major {
+        case 1: headerLengthSize = 2
+        case 2, 3: headerLengthSize = 4
+        default: throw SparseFactorError.io("\(name): unsupported .npy format version \(major).\(bytes[7]) (expected 1.0, 2.0 or 3.0)")
+        }
+        guard bytes.count >= 8 + headerLengthSize else {
+            if complete { throw SparseFactorError.io("\(name): truncated .npy header") }
+            return nil
+        }
+        var headerLength = 0
+        for k in 0..<headerLengthSize { headerLength |= Int(bytes[8 + k]) << (8 * k) }
+        let dataStart = 8 + headerLengthSize + headerLength
+        guard bytes.count >= dataStart else {
+            if complete {
+                throw SparseFactorError.io("\(name): truncated .npy header (it announces \(headerLength) bytes, the file has \(bytes.count - 8 - headerLengthSize))")
+            }
+            return nil
+        }
+        guard let text = String(bytes: bytes[(8 + headerLengthSize)..<dataStart], encoding: major == 3 ? .utf8 : .isoLatin1) else {
+            throw SparseFactorError.io("\(name): the .npy header is not valid text")
+        }
+        let header = try NpyHeader.parse(text, name: name)
+        let dtype = try NpyDType(descr: header.descr, name: name)
+        let (rows, columns): (Int, Int)
+        switch header.shape.count {
+        case 1: (rows, columns) = (header.shape[0], 1)
+        case 2: (rows, columns) = (header.shape[0], header.shape[1])
+        default:
+            throw SparseFactorError.io("\(name): expected a 2-D array (or a 1-D vector), got shape (\(header.shape.map(String.init).joined(separator: ", ")))")
+        }
+        guard rows > 0, columns > 0 else { throw SparseFactorError.io("\(name): the array is empty (shape \(rows)×\(columns))") }
+        try checkDenseAllocation(rows: rows, columns: columns, what: name)
+        let dataBytes = rows * columns * dtype.size   // checked just above: rows·columns doubles fit in memory
+        let available = bytes.count - dataStart
+        if complete && available < dataBytes {
+            throw SparseFactorError.io("\(name): truncated data: a \(rows)×\(columns) \(dtype.description) array needs \(dataBytes) bytes, the file has \(available)")
+        }
+        return NpyLayout(header: header, dtype: dtype, rows: rows, columns: columns, dataStart: dataStart, dataBytes: dataBytes)
     }
 }
 

@@ -25,8 +25,10 @@ import Testing
     }
 
     @Test func demoRefusesTooSmallN() throws {
-        let result = try CLI.run(["demo", "--n", "1"])
-        #expect(result.status != 0)
-        #expect(result.stderr.contains("N must be at least 2"))
+        for n in ["1", "3"] {
+            let result = try CLI.run(["demo", "--n", n])
+            #expect(result.status == 64, "a usage error: \(result.stderr)")
+            #expect(result.stderr.contains("--n must be at least 16"), "stderr: \(result.stderr)")
+        }
     }
 }

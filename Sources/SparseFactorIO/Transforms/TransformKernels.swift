@@ -60,8 +60,12 @@ extension MatrixTransform {
         let h = try bandwidth ?? medianBandwidth(distances: distances)
         guard h.isFinite, h > 0 else { throw SparseFactorError.invalidArgument("the bandwidth must be a positive number, got \(h)") }
         var out = distances
-        let scale = 1 / (2 * h * h)
-        for k in 0..<out.values.count { out.values[k] = exp(-out.values[k] * out.values[k] * scale) }
+        // (d/h)² rather than d²/(2h²): h² underflows to 0 for h below 1e-154 (and d² overflows for large d),
+        // which would make 0·∞ = NaN on the diagonal.
+        for k in 0..<out.values.count {
+            let r = out.values[k] / h
+            out.values[k] = exp(-0.5 * r * r)
+        }
         return out
     }
 

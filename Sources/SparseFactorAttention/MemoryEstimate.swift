@@ -1,0 +1,70 @@
+import SparseFactorCore
+import SparseFactorNN
+
+/// Sizes of a PSF-Attn model computed from its configuration alone, with overflow-checked
+/// arithmetic, so that a model or a batch that cannot fit is refused before anything is allocated.
+extension PSFAttnConfiguration {
+    /// The trainable parameters the model will have, as `[count, count, …]` product terms.
+    func parameterTerms() throws -> [[Int]] {
+        let d = embedding, c = channels, k = try ChordTopology.linkCount(size: length)
+        let hiddenF = try MLP.parseConfig(factorMLP).compactMap { if case .linear(let w) = $0 { w } else { nil } }
+        let hiddenG = try MLP.parseConfig(valueMLP).compactMap { if case .linear(let w) = $0 { w } else { nil } }
+        func mlp(_ inputs: Int, _ hidden: [Int], _ outputs: Int, times: Int = 1) -> [[Int]] {
+            let widths = [inputs] + hidden + [outputs]
+            return (1..<widths.count).flatMap { [[times, widths[$0 - 1], widths[$0]], [times, widths[$0]]] }
+        }
+        var terms: [[Int]]
+        switch input {
+        case .tokens(let vocabulary): terms = [[vocabulary, d]]
+        case .features(let count): terms = [[count, d], [d]]
+        }
+        if positionalEmbedding { terms.append([length, d]) }
+        for layer in 1...max(layers, 1) {
+            terms += mlp(layer == 1 ? d : c, hiddenG, c)
+            terms += mlp(d, hiddenF, k, times: factorCount)
+        }
+        let pooled = pooling == .flatten ? [length, c] : [c]
+        switch head {
+        case .linear: terms += [pooled + [outputs], [outputs]]
+        case .mlp(let h): terms += [pooled + [h], [h], [h, outputs], [outputs]]
+        }
+        return terms
+    }
+
+    /// The number of trainable parameters (see ``PSFAttn/parameterCount``), from the sizes alone.
+    /// Throws ``SparseFactorCore/SparseFactorError/tooLarge(_:)`` when it does not fit in an `Int`.
+    public func estimatedParameterCount() throws -> Int {
+        try validate()
+        guard let count = MemoryBudget.total(try parameterTerms()) else {
+            throw SparseFactorError.tooLarge("a PSF-Attn model of this configuration has more parameters than can be counted")
+        }
+        return count
+    }
+
+    /// Refuses a model whose parameters, their gradients and Adam's two moments (4 floats each,
+    /// and a fifth for the folded first layers) would not fit in the memory limit.
+    func checkParameterMemory() throws {
+        let count = try estimatedParameterCount()
+        try MemoryBudget.check("a PSF-Attn model of \(count) parameters (values, gradients, Adam moments)",
+                               counts: [count, 5], scalarBytes: MemoryLayout<Float>.size)
+    }
+
+    /// Refuses a training step on `batch` sequences whose activations would not fit: per position and
+    /// mixing layer, the factor MLPs' hidden units and K link values of each of the M factors, the value
+    /// MLP, and C channels per factor; the input, embedding and pooled rows; all times 3 (the forward
+    /// values, their gradients and the kernels' scratch). An upper estimate, not an exact count.
+    public func checkStepMemory(batch: Int) throws {
+        try validate()
+        guard batch >= 1 else { throw SparseFactorError.invalidArgument("the batch size must be at least 1, got \(batch)") }
+        let k = try ChordTopology.linkCount(size: length)
+        let hiddenF = try MLP.parseConfig(factorMLP).reduce(0) { if case .linear(let w) = $1 { max($0, w) } else { $0 } }
+        let hiddenG = try MLP.parseConfig(valueMLP).reduce(0) { if case .linear(let w) = $1 { max($0, w) } else { $0 } }
+        let perPosition = MemoryBudget.total([[factorCount, hiddenF], [factorCount, k], [factorCount, channels],
+                                              [hiddenG], [channels], [embedding], [4]])
+        guard let perPosition, let perLayer = MemoryBudget.total([[layers, perPosition]]) else {
+            throw SparseFactorError.tooLarge("a PSF-Attn training step of this configuration needs more memory than can be counted")
+        }
+        try MemoryBudget.check("a PSF-Attn training step on \(batch) sequences of N = \(length)",
+                               counts: [batch, length, perLayer, 3], scalarBytes: MemoryLayout<Float>.size)
+    }
+}
