@@ -65,6 +65,9 @@ public enum Gzip {
                     output.append(contentsOf: UnsafeBufferPointer(start: outBase, count: produced))
                     if !boundKnown {
                         if let size = try sizeBound?([UInt8](output)) { bound = min(bound, size) }
+                        guard output.count <= bound else {
+                            throw SparseFactorError.tooLarge("\(name): the compressed data inflates past the \(bound) bytes its own header announces (corrupt, or a decompression bomb)")
+                        }
                         boundKnown = bound < limit || output.count > 1 << 20
                     }
                     switch status {

@@ -134,6 +134,26 @@ import Testing
         expectIO("not a checkpoint", contains: "signature") { try TrainingCheckpoint(decoding: Data("{\"hello\": 1}".utf8)) }
     }
 
+    /// A checksum-valid checkpoint whose counters are out of range (an optimizer step of Int.max, which the
+    /// next step would overflow; an epoch of 10^15) is refused on resume, naming the fields.
+    @Test(arguments: [("optimizer_step", Int.max), ("epoch", 1_000_000_000_000_000), ("global_step", -1)])
+    func outOfRangeCountersAreRefused(field: String, value: Int) throws {
+        let trainer = try PSFTrainer(options: tinyOptions())
+        _ = try trainer.train(maxSteps: 2)
+        var container = try CheckpointContainer(decoding: trainer.checkpoint().encoded(), source: "test")
+        var header = try #require(try JSONSerialization.jsonObject(with: container.header) as? [String: Any])
+        if field == "optimizer_step" {
+            header[field] = value
+        } else {
+            var progress = try #require(header["progress"] as? [String: Any])
+            progress[field] = value
+            header["progress"] = progress
+        }
+        container.header = try JSONSerialization.data(withJSONObject: header)
+        let tampered = try TrainingCheckpoint(decoding: container.encoded())
+        expectIO(field, contains: "out-of-range position") { try PSFTrainer(resuming: tampered, options: tinyOptions()) }
+    }
+
     @Test func anotherFormatVersionIsRefusedWithBothVersions() throws {
         let trainer = try PSFTrainer(options: tinyOptions())
         var data = try trainer.checkpoint().encoded()

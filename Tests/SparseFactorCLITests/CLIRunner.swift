@@ -5,6 +5,8 @@ struct CLIResult {
     let status: Int32
     let stdout: String
     let stderr: String
+    /// Whether a signal ended the process (a trap or a crash): never acceptable.
+    let signaled: Bool
     /// The last non-empty line of standard output, parsed as a JSON object.
     var lastJSON: [String: Any]? {
         guard let line = stdout.split(separator: "\n").last(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }),
@@ -38,6 +40,7 @@ enum CLI {
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return CLIResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
+                         stderr: String(decoding: errData, as: UTF8.self),
+                         signaled: process.terminationReason == .uncaughtSignal)
     }
 }
