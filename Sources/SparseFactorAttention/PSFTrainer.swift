@@ -62,7 +62,10 @@ public final class PSFTrainer {
             throw SparseFactorError.shapeMismatch(expected: "a model with input \(expectedInput) and \(options.task.outputCount) outputs for the \(options.task.rawValue) task",
                                                   got: "input \(configuration.input), \(configuration.outputs) outputs")
         }
+        try configuration.checkParameterMemory()
         try configuration.checkStepMemory(batch: options.batchSize)
+        try MemoryBudget.check("the shuffled order of \(options.trainSize) training sequences", counts: [options.trainSize],
+                               scalarBytes: MemoryLayout<Int>.size)
         self.options = options
         model = try PSFAttn(configuration: configuration, seed: mixSeed(options.seed, 0x6D6F_6465_6C))   // "model"
         optimizer = try Adam(parameters: model.parameters, learningRate: options.learningRate)

@@ -39,6 +39,7 @@ struct Factorize: ParsableCommand {
     @Flag(help: "Print one JSON object as the last line.") var json = false
 
     func validate() throws {
+        guard !file.isEmpty else { throw ValidationError("FILE is an empty path") }
         guard iterations >= 0 else { throw ValidationError("--iterations must be at least 0, got \(iterations)") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
         if let t = timeLimit, !(t >= 0) { throw ValidationError("--time-limit must be at least 0 seconds, got \(t)") }

@@ -3,8 +3,31 @@ import Foundation
 /// Memory estimates made before a large allocation, so that a size from a user or a file is
 /// refused with a message instead of ending the process.
 package enum MemoryBudget {
-    /// Half of this machine's physical memory: what one dense result may take by default.
-    package static var defaultLimit: Int { Int(clamping: ProcessInfo.processInfo.physicalMemory / 2) }
+    /// What one allocation may take by default: the environment variable `SPARSEFACTOR_MEMORY_LIMIT`
+    /// when it is set to a size (bytes, or a number with `K`, `M`, `G` or `T` for KiB … TiB, such as
+    /// `1.5G`), otherwise half of this machine's physical memory.
+    package static let defaultLimit: Int = {
+        if let text = ProcessInfo.processInfo.environment["SPARSEFACTOR_MEMORY_LIMIT"], let bytes = parseSize(text) { return bytes }
+        return Int(clamping: ProcessInfo.processInfo.physicalMemory / 2)
+    }()
+
+    /// Where ``defaultLimit`` comes from, for messages.
+    static var limitSource: String {
+        ProcessInfo.processInfo.environment["SPARSEFACTOR_MEMORY_LIMIT"].flatMap(parseSize) != nil
+            ? "SPARSEFACTOR_MEMORY_LIMIT" : "half of this machine's memory"
+    }
+
+    /// "1.5G" → 1.5 GiB in bytes; nil for anything that is not a positive size.
+    package static func parseSize(_ text: String) -> Int? {
+        let units: [Character: Double] = ["K": 1024, "M": 1024 * 1024, "G": 1024 * 1024 * 1024, "T": 1024 * 1024 * 1024 * 1024]
+        var body = text.trimmingCharacters(in: .whitespaces).uppercased()
+        if body.hasSuffix("IB") { body.removeLast(2) } else if body.hasSuffix("B") { body.removeLast() }
+        var factor = 1.0
+        if let last = body.last, let unit = units[last] { factor = unit; body.removeLast() }
+        guard let number = Double(body), number.isFinite, number > 0 else { return nil }
+        let bytes = number * factor
+        return bytes < Double(Int.max) ? max(Int(bytes), 1) : nil
+    }
 
     /// Throws ``SparseFactorError/tooLarge(_:)`` unless the product of `counts` scalars of
     /// `scalarBytes` bytes each fits in `limit` (the default limit when nil). Overflow counts as too large.
@@ -19,7 +42,7 @@ package enum MemoryBudget {
         }
         if overflow || bytes > limit {
             let need = overflow ? "more memory than can be counted" : "about \(formatBytes(bytes))"
-            let source = limit == defaultLimit ? " (half of this machine's memory)" : ""
+            let source = limit == defaultLimit ? " (\(limitSource))" : ""
             throw SparseFactorError.tooLarge("\(what()) needs \(need), over the limit of \(formatBytes(limit))\(source)")
         }
     }

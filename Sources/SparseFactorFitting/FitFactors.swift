@@ -30,7 +30,9 @@ public func fitFactors(_ a: Matrix<Double>, options: FitOptions = FitOptions(),
     // power of two is exact. The first factor takes the 2^e back, so the product approximates A.
     let exponent = Int(a.values.reduce(0.0) { max($0, abs($1)) }.exponent) + 1
     let normalized = try Matrix(rows: a.rows, columns: a.columns, values: a.values.map { scalbn($0, -exponent) })
-    let start = try scaledFirstFactor(initialChain(size: a.rows, options: options), exponent: -exponent)
+    // The paper's initialization suits the normalized matrix as it is; a given chain was meant for A.
+    let initial = try initialChain(size: a.rows, options: options)
+    let start = options.initialChain == nil ? initial : try scaledFirstFactor(initial, exponent: -exponent)
     let objective = try FactorizationObjective(target: normalized, topology: start.topology, factorCount: start.factorCount)
     let lossScale = scalbn(1.0, 2 * exponent)
     var monitor = FitMonitor(objective: objective, options: options, lossScale: lossScale, progress: progress)

@@ -95,11 +95,12 @@ public enum MatrixMarketReader {
                 guard line.fields.count == valueFields else {
                     throw text.error(line.number, "expected \(valueFields) fields (\(field == .pattern ? "row column" : "row column value")), got \(line.fields.count)")
                 }
-                let i = try text.integer(line.fields[0], line: line.number, what: "the row index") - 1
-                let j = try text.integer(line.fields[1], line: line.number, what: "the column index") - 1
-                guard (0..<rows).contains(i), (0..<columns).contains(j) else {
-                    throw text.error(line.number, "entry (\(i + 1), \(j + 1)) is outside the \(rows)×\(columns) matrix (indices are 1-based)")
+                let row = try text.integer(line.fields[0], line: line.number, what: "the row index")
+                let column = try text.integer(line.fields[1], line: line.number, what: "the column index")
+                guard (1...rows).contains(row), (1...columns).contains(column) else {
+                    throw text.error(line.number, "entry (\(row), \(column)) is outside the \(rows)×\(columns) matrix (indices are 1-based)")
                 }
+                let (i, j) = (row - 1, column - 1)
                 let v = field == .pattern ? 1 : try value(text, line.fields[2], line: line.number, field: field)
                 out[i, j] += v
                 if i != j {

@@ -101,8 +101,11 @@ public enum MatrixReader {
     /// What the file holds, before any transform.
     public static func load(url: URL, format: MatrixFileFormat? = nil) throws -> MatrixSource {
         let data = try FileInput.bytes(url)
-        let format = try format ?? MatrixFileFormat.guess(url: url, content: data)
-        let name = url.path
+        return try load(data: data, format: format ?? MatrixFileFormat.guess(url: url, content: data), name: url.path)
+    }
+
+    /// What `data` holds in `format` (already decompressed); `name` names it in error messages.
+    public static func load(data: Data, format: MatrixFileFormat, name: String = "input") throws -> MatrixSource {
         switch format {
         case .png: return .matrix(try PNGReader.read(data: data, name: name))
         case .npy: return .matrix(try NpyReader.read(data: data, name: name))

@@ -122,7 +122,10 @@ public enum MeshReader {
         var faces: [[Int]] = []
         faces.reserveCapacity(faceCount)
         for line in lines[cursor..<(cursor + faceCount)] {
-            let k = try text.integer(line.fields[0], line: line.number, what: "the face's vertex count")
+            guard let first = line.fields.first else {
+                throw text.error(line.number, "expected a face \"k i1 … ik\", got a line of white space only")
+            }
+            let k = try text.integer(first, line: line.number, what: "the face's vertex count")
             guard k >= 2, k <= line.fields.count - 1 else {
                 throw text.error(line.number, "expected a face \"k i1 … ik\" with k ≥ 2, got \"\(line.text.prefix(80))\"")
             }

@@ -147,7 +147,9 @@ func distance(_ a: Matrix<Double>, _ b: Matrix<Double>) -> Double {
             let result = try CLI.run(["factorize", dir.path(file), "--iterations", "2", "--json"])
             #expect(result.status != 0, "\(file) should fail")
             #expect(result.stderr.contains(message), "\(file): stderr \(result.stderr)")
-            #expect(result.lastJSON == nil)
+            #expect(result.status == (file == "missing.npy" || file == "corrupt.npy" ? 74 : 65), "\(file): exit \(result.status)")
+            let error = result.lastJSON?["error"] as? String
+            #expect(error?.contains(message) == true, "\(file): the JSON error object names the problem: \(result.stdout)")
         }
         let badTransform = try CLI.run(["factorize", dir.path("nan.npy"), "--transform", "sideways"])
         #expect(badTransform.status != 0)

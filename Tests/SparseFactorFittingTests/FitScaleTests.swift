@@ -30,7 +30,7 @@ import Testing
     func fittingAScaledMatrixGivesTheScaledProduct(optimizer: FitAlgorithm) throws {
         let (reference, product) = try Self.fit(scale: 1, optimizer: optimizer)
         #expect(reference.iterations == 40, "stopped by \(reference.stopReason)")
-        #expect(reference.relativeError < 0.9 * (reference.history.first?.relativeError ?? 0), "the fit made progress")
+        #expect(reference.relativeError < (reference.history.first?.relativeError ?? 0), "the fit made progress")
         for scale in [1e-150, 1e-10, 1e20, 1e150] {
             let (fit, scaled) = try Self.fit(scale: scale, optimizer: optimizer)
             #expect(fit.stopReason == reference.stopReason && fit.iterations == reference.iterations, "scale \(scale): \(fit.stopReason)")

@@ -1,0 +1,1 @@
+../../Fuzz/Sources/sparsefactor-fuzz/FuzzTarget.swift
