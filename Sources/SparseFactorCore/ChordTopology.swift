@@ -71,7 +71,8 @@ public struct ChordTopology: Equatable, Sendable {
         var seen = Set<Int>()
         var distinct: [Int] = []
         for o in requested {
-            let r = ((o % size) + size) % size
+            let remainder = o % size
+            let r = remainder < 0 ? remainder + size : remainder   // no overflow, even for N = Int.max
             if r == 0 && !selfLink { continue }
             if seen.insert(r).inserted { distinct.append(r) }
         }
