@@ -25,37 +25,39 @@ public func fitFactors(_ a: Matrix<Double>, options: FitOptions = FitOptions(),
                        progress: ((FitProgress) -> Void)? = nil) throws -> FitResult {
     try a.checkFactorizable()
     try options.validate()
-    // The fit runs on A / 2^e with the largest |entry| in [0.5, 1): every tolerance, step and
-    // initial scale of the optimizers then means the same for c·A as for A, and dividing by a
-    // power of two is exact. The first factor takes the 2^e back, so the product approximates A.
-    let exponent = Int(a.values.reduce(0.0) { max($0, abs($1)) }.exponent) + 1
-    let normalized = try Matrix(rows: a.rows, columns: a.columns, values: a.values.map { scalbn($0, -exponent) })
+    // The fit runs on A / ‖A‖_F: every tolerance, step and initial scale of the optimizers then means
+    // the same for c·A as for A (c·A / ‖c·A‖_F is A / ‖A‖_F up to rounding), and the first factor
+    // takes ‖A‖_F back, so the product approximates A. The norm is taken as m·‖A/m‖_F with m the
+    // largest |entry|, which neither overflows nor underflows for any finite A.
+    let largest = a.values.reduce(0.0) { max($0, abs($1)) }
+    let norm = largest * a.values.reduce(0.0) { $0 + ($1 / largest) * ($1 / largest) }.squareRoot()
+    let normalized = try Matrix(rows: a.rows, columns: a.columns, values: a.values.map { $0 / norm })
     // The paper's initialization suits the normalized matrix as it is; a given chain was meant for A.
     let initial = try initialChain(size: a.rows, options: options)
-    let start = options.initialChain == nil ? initial : try scaledFirstFactor(initial, exponent: -exponent)
+    let start = options.initialChain == nil ? initial : try scaledFirstFactor(initial, by: 1 / norm)
     let objective = try FactorizationObjective(target: normalized, topology: start.topology, factorCount: start.factorCount)
-    let lossScale = scalbn(1.0, 2 * exponent)
+    let lossScale = norm * norm
     var monitor = FitMonitor(objective: objective, options: options, lossScale: lossScale, progress: progress)
     let outcome: OptimizerOutcome
     switch options.optimizer {
     case .lbfgs: outcome = try LBFGSOptimizer(options: options).minimize(from: start.values, monitor: &monitor)
     case .adam: outcome = try AdamOptimizer(options: options).minimize(from: start.values, monitor: &monitor)
     }
-    let chain = try scaledFirstFactor(FactorChain(topology: start.topology, factorCount: start.factorCount, values: outcome.values),
-                                      exponent: exponent)
+    // A given chain the optimizer did not move comes back exactly as it was given.
+    let chain = outcome.values == start.values && options.initialChain != nil ? initial
+        : try scaledFirstFactor(FactorChain(topology: start.topology, factorCount: start.factorCount, values: outcome.values), by: norm)
     let relativeError = (2 * max(outcome.loss, 0)).squareRoot() / objective.targetNorm
-    let targetNorm = scalbn(objective.targetNorm, exponent)
+    let targetNorm = objective.targetNorm * norm
     return FitResult(chain: chain, loss: outcome.loss * lossScale, absoluteError: relativeError * targetNorm,
                      relativeError: relativeError, targetNorm: targetNorm,
                      history: monitor.history, stopReason: outcome.stopReason, iterations: outcome.iterations,
                      evaluations: monitor.evaluations, seconds: monitor.seconds, optimizer: options.optimizer)
 }
 
-/// The chain with its first factor's values multiplied by 2^exponent (so the product is too).
-private func scaledFirstFactor(_ chain: FactorChain<Double>, exponent: Int) throws -> FactorChain<Double> {
-    guard exponent != 0 else { return chain }
+/// The chain with its first factor's values multiplied by `factor` (so the product is too).
+private func scaledFirstFactor(_ chain: FactorChain<Double>, by factor: Double) throws -> FactorChain<Double> {
     var values = chain.values
-    for i in 0..<chain.topology.nonzerosPerFactor { values[i] = scalbn(values[i], exponent) }
+    for i in 0..<chain.topology.nonzerosPerFactor { values[i] *= factor }
     return try FactorChain(topology: chain.topology, factorCount: chain.factorCount, values: values)
 }
 
