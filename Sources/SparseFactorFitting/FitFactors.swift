@@ -25,12 +25,14 @@ public func fitFactors(_ a: Matrix<Double>, options: FitOptions = FitOptions(),
                        progress: ((FitProgress) -> Void)? = nil) throws -> FitResult {
     try a.checkFactorizable()
     try options.validate()
-    // The fit runs on A / ‖A‖_F: every tolerance, step and initial scale of the optimizers then means
-    // the same for c·A as for A (c·A / ‖c·A‖_F is A / ‖A‖_F up to rounding), and the first factor
-    // takes ‖A‖_F back, so the product approximates A. The norm is taken as m·‖A/m‖_F with m the
-    // largest |entry|, which neither overflows nor underflows for any finite A.
+    // The fit runs on A / s with s = ‖A‖_F: every tolerance, step and initial scale of the optimizers
+    // then means the same for c·A as for A (c·A / ‖c·A‖_F is A / ‖A‖_F up to rounding), and the first
+    // factor takes s back, so the product approximates A. The norm is taken as m·‖A/m‖_F with m the
+    // largest |entry|, which neither overflows nor underflows for any finite A. From a given chain, s is
+    // the power of two nearest ‖A‖_F instead, so that dividing the chain by it and multiplying back is exact.
     let largest = a.values.reduce(0.0) { max($0, abs($1)) }
-    let norm = largest * a.values.reduce(0.0) { $0 + ($1 / largest) * ($1 / largest) }.squareRoot()
+    let frobenius = largest * a.values.reduce(0.0) { $0 + ($1 / largest) * ($1 / largest) }.squareRoot()
+    let norm = options.initialChain == nil ? frobenius : scalbn(1.0, Int(frobenius.exponent))
     let normalized = try Matrix(rows: a.rows, columns: a.columns, values: a.values.map { $0 / norm })
     // The paper's initialization suits the normalized matrix as it is; a given chain was meant for A.
     let initial = try initialChain(size: a.rows, options: options)

@@ -25,7 +25,7 @@ func representableTarget(_ n: Int, seed: UInt64) throws -> Matrix<Double> {
         let fit = try fitFactors(a, options: options)
         let initial = try #require(fit.history.first)
         #expect(initial.iteration == 0)
-        #expect(initial.relativeError > 0.5)
+        #expect(initial.relativeError > 0.1)
         #expect(fit.relativeError < target, "stopped by \(fit.stopReason) after \(fit.iterations) iterations")
         // The reported error is the true one: compare with the dense product of the learned factors.
         let approximation = try denseProductByHand(fit.chain)
@@ -96,8 +96,15 @@ func representableTarget(_ n: Int, seed: UInt64) throws -> Matrix<Double> {
         let fit = try fitFactors(a, options: options)
         #expect(fit.stopReason == .maxIterations)
         #expect(fit.iterations == 0)
+        // The paper's initialization of A / ‖A‖_F, its first factor scaled back by ‖A‖_F.
         let initial = try FactorChain<Double>.rowNormalized(topology: ChordTopology(size: 8), seed: 5)
-        #expect(fit.chain == initial)
+        let norm = a.frobeniusNorm
+        #expect(fit.chain.values.count == initial.values.count)
+        for (i, (got, want)) in zip(fit.chain.values, initial.values).enumerated() {
+            let expected = i < initial.topology.nonzerosPerFactor ? want * norm : want
+            #expect(abs(got - expected) <= 1e-15 * abs(expected), "value \(i): \(got) vs \(expected)")
+        }
+        #expect(abs(fit.relativeError - fit.history[0].relativeError) == 0)
     }
 
     @Test(arguments: FitAlgorithm.allCases)
