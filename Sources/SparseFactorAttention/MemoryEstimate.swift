@@ -32,7 +32,7 @@ extension PSFAttnConfiguration {
     }
 
     /// The number of trainable parameters (see ``PSFAttn/parameterCount``), from the sizes alone.
-    /// Throws ``SparseFactorCore/SparseFactorError/tooLarge(_:)`` when it does not fit in an `Int`.
+    /// Throws `SparseFactorError.tooLarge` when it does not fit in an `Int`.
     public func estimatedParameterCount() throws -> Int {
         try validate()
         guard let count = MemoryBudget.total(try parameterTerms()) else {

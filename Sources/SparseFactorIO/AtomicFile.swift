@@ -10,7 +10,7 @@ import SparseFactorCore
 /// - a symbolic link: followed; the file it points to is replaced (it must be a regular file or
 ///   missing), and the link itself stays;
 /// - anything else (a directory, a character or block device such as `/dev/null`, a FIFO, a socket):
-///   refused with ``SparseFactorCore/SparseFactorError/io(_:)``, and left untouched.
+///   refused with `SparseFactorError.io`, and left untouched.
 ///
 /// Temporary files are named `.NAME.tmp-PID-RANDOM`; one left by a process that was killed is
 /// removed by the next write to the same target.
