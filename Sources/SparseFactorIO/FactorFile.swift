@@ -64,15 +64,19 @@ public enum FactorFile {
         guard bytes.count >= headerSize + checksumSize else {
             throw fail("truncated: \(bytes.count) bytes, a factor file has at least \(headerSize + checksumSize)")
         }
-        let fileVersion = UInt32(truncatingIfNeeded: read(bytes, at: 8, size: 4))
+        let header = ByteReader(bytes: bytes)
+        func field<T: FixedWidthInteger & UnsignedInteger>(_ offset: Int, _: T.Type) throws -> UInt64 {
+            do { return UInt64(try header.integer(at: offset, as: T.self)) } catch { throw fail("truncated at byte \(offset)") }
+        }
+        let fileVersion = UInt32(try field(8, UInt32.self))
         guard fileVersion == version else { throw fail("unsupported format version \(fileVersion) (this build reads version \(version))") }
-        let dtype = read(bytes, at: 12, size: 4)
+        let dtype = try field(12, UInt32.self)
         guard dtype == 1 || dtype == 2 else { throw fail("unknown value type code \(dtype) (expected 1 = float32 or 2 = float64)") }
         let scalarSize = dtype == 1 ? 4 : 8
-        let n = read(bytes, at: 16, size: 8), k = read(bytes, at: 24, size: 8), m = read(bytes, at: 32, size: 8)
+        let n = try field(16, UInt64.self), k = try field(24, UInt64.self), m = try field(32, UInt64.self)
         let selfLink = bytes[40], hasSeed = bytes[41]
         guard selfLink <= 1, hasSeed <= 1, bytes[42..<48].allSatisfy({ $0 == 0 }) else { throw fail("corrupt header flags") }
-        let seed = read(bytes, at: 48, size: 8), merged = read(bytes, at: 56, size: 8)
+        let seed = try field(48, UInt64.self), merged = try field(56, UInt64.self)
         guard n >= 2, n <= UInt64(Int32.max), k >= 1, k <= n, m >= 1, m <= 4096, merged <= 1 << 20 else {
             throw fail("corrupt header: N = \(n), K = \(k), M = \(m), merged links = \(merged) (expected 2 ≤ N ≤ 2^31 − 1, 1 ≤ K ≤ N, 1 ≤ M ≤ 4096, merged links ≤ 2^20)")
         }
@@ -88,14 +92,14 @@ public enum FactorFile {
                 ? "truncated: \(bytes.count) bytes, expected \(expected) for N = \(size), K = \(links), M = \(factors) \(dtype == 1 ? "float32" : "float64")"
                 : "\(bytes.count - expected) unexpected bytes after the data (expected \(expected) bytes)")
         }
-        let stored = UInt32(truncatingIfNeeded: read(bytes, at: expected - checksumSize, size: checksumSize))
+        let stored = UInt32(try field(expected - checksumSize, UInt32.self))
         let computed = crc32(bytes[0..<(expected - checksumSize)])
         guard stored == computed else {
             throw fail("checksum mismatch (stored \(hex(stored)), computed \(hex(computed))): the file is corrupt")
         }
         var offsets: [Int] = []
         for l in 0..<links {
-            let o = read(bytes, at: headerSize + 8 * l, size: 8)
+            let o = try field(headerSize + 8 * l, UInt64.self)
             guard o < n else { throw fail("corrupt offsets: \(o) is not below N = \(n)") }
             offsets.append(Int(o))
         }
@@ -111,12 +115,6 @@ public enum FactorFile {
         let values: [Scalar]
         do { values = try reader.scalars(count, width: scalarSize) } catch { throw fail("truncated values") }
         return try FactorChain(topology: topology, factorCount: factors, values: values)
-    }
-
-    static func read(_ bytes: [UInt8], at offset: Int, size: Int) -> UInt64 {
-        var v: UInt64 = 0
-        for i in 0..<size { v |= UInt64(bytes[offset + i]) << (8 * UInt64(i)) }
-        return v
     }
 
     static func hex(_ v: UInt32) -> String { String(format: "0x%08x", v) }

@@ -50,6 +50,13 @@ package struct ByteReader {
         return b.reversed().reduce(T(0)) { $0 << 8 | T($1) }
     }
 
+    /// The integer at `offset`, without moving.
+    package func integer<T: FixedWidthInteger & UnsignedInteger>(at offset: Int, as _: T.Type = T.self) throws -> T {
+        var reader = self
+        reader.position = offset
+        return try reader.integer()
+    }
+
     package mutating func uint32() throws -> UInt32 { try integer() }
     package mutating func uint64() throws -> UInt64 { try integer() }
 
