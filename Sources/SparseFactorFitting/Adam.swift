@@ -9,10 +9,9 @@ struct AdamOptimizer {
 
     func minimize(from initial: [Double], monitor: inout FitMonitor) throws -> OptimizerOutcome {
         let n = initial.count
-        var x = initial
-        var g = [Double](repeating: 0, count: n)
-        var f = try monitor.evaluate(x, gradient: &g)
-        if let reason = monitor.begin(loss: f, gradient: g) { return OptimizerOutcome(values: x, loss: f, stopReason: reason, iterations: 0) }
+        let start = try monitor.start(at: initial)
+        if let finished = start.finished { return finished }
+        var x = initial, g = start.gradient, f = start.loss
         var best = x
         var bestLoss = f
         var firstMoment = [Double](repeating: 0, count: n)

@@ -34,6 +34,14 @@ struct FitMonitor {
         return try objective.evaluate(values, gradient: &gradient)
     }
 
+    /// Evaluates and records the starting point; `finished` is the outcome when the run ends there.
+    mutating func start(at initial: [Double]) throws -> (gradient: [Double], loss: Double, finished: OptimizerOutcome?) {
+        var gradient = [Double](repeating: 0, count: initial.count)
+        let loss = try evaluate(initial, gradient: &gradient)
+        let finished = begin(loss: loss, gradient: gradient).map { OptimizerOutcome(values: initial, loss: loss, stopReason: $0, iterations: 0) }
+        return (gradient, loss, finished)
+    }
+
     /// Records the initialization (iteration 0); returns a stop reason when there is nothing
     /// to do (no iterations allowed, or a zero gradient already).
     mutating func begin(loss: Double, gradient: [Double]) -> FitStopReason? {

@@ -19,10 +19,9 @@ struct LBFGSOptimizer {
 
     func minimize(from initial: [Double], monitor: inout FitMonitor) throws -> OptimizerOutcome {
         let n = initial.count
-        var x = initial
-        var g = [Double](repeating: 0, count: n)
-        var f = try monitor.evaluate(x, gradient: &g)
-        if let reason = monitor.begin(loss: f, gradient: g) { return OptimizerOutcome(values: x, loss: f, stopReason: reason, iterations: 0) }
+        let start = try monitor.start(at: initial)
+        if let finished = start.finished { return finished }
+        var x = initial, g = start.gradient, f = start.loss
 
         let memory = options.memory
         var pairsS: [[Double]] = []          // ring buffer of the last `memory` pairs
