@@ -147,10 +147,13 @@ struct NpyDType: CustomStringConvertible {
         case ("u", 1), ("u", 2), ("u", 4), ("u", 8): kind = .unsigned
         case ("b", 1): kind = .bool
         default:
+            // The size comes from the file: name its bits only when they can be counted.
+            let (bits, overflow) = size.multipliedReportingOverflow(by: 8)
+            let width = overflow || size < 0 ? " of \(size) bytes" : "\(bits)"
             let what: String
             switch chars[1] {
-            case "f": what = "float\(size * 8)"
-            case "c": what = "complex\(size * 8)"
+            case "f": what = "float\(width)"
+            case "c": what = "complex\(width)"
             case "U", "S": what = "string"
             case "O": what = "Python object"
             case "M", "m": what = "datetime"
