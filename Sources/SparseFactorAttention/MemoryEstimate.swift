@@ -52,9 +52,10 @@ extension PSFAttnConfiguration {
     /// Refuses a training step on `batch` sequences whose activations would not fit: per position and
     /// mixing layer, the factor MLPs' hidden units and K link values of each of the M factors, the value
     /// MLP, and C channels per factor; the input, embedding and pooled rows; all times 3 (the forward
-    /// values, their gradients and the kernels' scratch). An upper estimate, not an exact count.
+    /// values, their gradients and the kernels' scratch). An upper estimate, not an exact count. The
+    /// model's own memory is checked first (`checkParameterMemory`).
     public func checkStepMemory(batch: Int) throws {
-        try validate()
+        try checkParameterMemory()
         guard batch >= 1 else { throw SparseFactorError.invalidArgument("the batch size must be at least 1, got \(batch)") }
         let k = try ChordTopology.linkCount(size: length)
         let hiddenF = try MLP.parseConfig(factorMLP).reduce(0) { if case .linear(let w) = $1 { max($0, w) } else { $0 } }

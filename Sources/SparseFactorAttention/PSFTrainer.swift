@@ -62,7 +62,6 @@ public final class PSFTrainer {
             throw SparseFactorError.shapeMismatch(expected: "a model with input \(expectedInput) and \(options.task.outputCount) outputs for the \(options.task.rawValue) task",
                                                   got: "input \(configuration.input), \(configuration.outputs) outputs")
         }
-        try configuration.checkParameterMemory()
         try configuration.checkStepMemory(batch: options.batchSize)
         try MemoryBudget.check("the shuffled order of \(options.trainSize) training sequences", counts: [options.trainSize],
                                scalarBytes: MemoryLayout<Int>.size)

@@ -6,16 +6,15 @@ package enum MemoryBudget {
     /// What one allocation may take by default: the environment variable `SPARSEFACTOR_MEMORY_LIMIT`
     /// when it is set to a size (bytes, or a number with `K`, `M`, `G` or `T` for KiB … TiB, such as
     /// `1.5G`), otherwise half of this machine's physical memory.
-    package static let defaultLimit: Int = {
-        if let text = ProcessInfo.processInfo.environment["SPARSEFACTOR_MEMORY_LIMIT"], let bytes = parseSize(text) { return bytes }
-        return Int(clamping: ProcessInfo.processInfo.physicalMemory / 2)
-    }()
+    package static var defaultLimit: Int { configured.limit }
 
-    /// Where ``defaultLimit`` comes from, for messages.
-    static var limitSource: String {
-        ProcessInfo.processInfo.environment["SPARSEFACTOR_MEMORY_LIMIT"].flatMap(parseSize) != nil
-            ? "SPARSEFACTOR_MEMORY_LIMIT" : "half of this machine's memory"
-    }
+    /// The default limit and where it comes from (for messages), read once.
+    private static let configured: (limit: Int, source: String) = {
+        if let text = ProcessInfo.processInfo.environment["SPARSEFACTOR_MEMORY_LIMIT"], let bytes = parseSize(text) {
+            return (bytes, "SPARSEFACTOR_MEMORY_LIMIT")
+        }
+        return (Int(clamping: ProcessInfo.processInfo.physicalMemory / 2), "half of this machine's memory")
+    }()
 
     /// "1.5G" → 1.5 GiB in bytes; nil for anything that is not a positive size.
     package static func parseSize(_ text: String) -> Int? {
@@ -42,7 +41,7 @@ package enum MemoryBudget {
         }
         if overflow || bytes > limit {
             let need = overflow ? "more memory than can be counted" : "about \(formatBytes(bytes))"
-            let source = limit == defaultLimit ? " (\(limitSource))" : ""
+            let source = limit == defaultLimit ? " (\(configured.source))" : ""
             throw SparseFactorError.tooLarge("\(what()) needs \(need), over the limit of \(formatBytes(limit))\(source)")
         }
     }

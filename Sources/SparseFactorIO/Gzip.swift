@@ -42,6 +42,11 @@ public enum Gzip {
             throw SparseFactorError.io("\(name): cannot initialize zlib")
         }
         defer { inflateEnd(&stream) }
+        func pastBound() -> SparseFactorError {
+            .tooLarge(bound < limit
+                ? "\(name): the compressed data inflates past the \(bound) bytes its own header announces (corrupt, or a decompression bomb)"
+                : "\(name): the compressed data inflates to more than \(formatBytes(limit)), the limit for compressed input (decompress it first to read it whole)")
+        }
         let chunk = 1 << 16
         var buffer = [UInt8](repeating: 0, count: chunk)
         var consumed = 0
@@ -57,17 +62,11 @@ public enum Gzip {
                     let status = inflate(&stream, Z_NO_FLUSH)
                     consumed += Int(before - stream.avail_in)
                     let produced = chunk - Int(stream.avail_out)
-                    guard produced <= bound - output.count else {
-                        throw SparseFactorError.tooLarge(bound < limit
-                            ? "\(name): the compressed data inflates past the \(bound) bytes its own header announces (corrupt, or a decompression bomb)"
-                            : "\(name): the compressed data inflates to more than \(formatBytes(limit)), the limit for compressed input (decompress it first to read it whole)")
-                    }
+                    guard produced <= bound - output.count else { throw pastBound() }
                     output.append(contentsOf: UnsafeBufferPointer(start: outBase, count: produced))
                     if !boundKnown {
                         if let size = try sizeBound?([UInt8](output)) { bound = min(bound, size) }
-                        guard output.count <= bound else {
-                            throw SparseFactorError.tooLarge("\(name): the compressed data inflates past the \(bound) bytes its own header announces (corrupt, or a decompression bomb)")
-                        }
+                        guard output.count <= bound else { throw pastBound() }
                         boundKnown = bound < limit || output.count > 1 << 20
                     }
                     switch status {
