@@ -5,11 +5,23 @@
 # matrix must be refused, not allocated. The committed seeds (Fuzz/corpus/TARGET) are copied, never
 # changed; findings go to Fuzz/findings/ (not committed: turn each into a regression input under
 # Fuzz/regressions/TARGET/, which the normal test suite reads).
-# Usage: scripts/fuzz.sh [SECONDS] [TARGET ...]
+# Usage: scripts/fuzz.sh [SECONDS | --runs N] [TARGET ...]
+# With SECONDS, libFuzzer explores with a fresh random seed each time (for finding new inputs).
+# With --runs N, each target runs exactly N inputs from seed FUZZ_SEED (default 1): the same
+# inputs on every machine, so a CI result is reproducible (CI uses this form).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-seconds="${1:-20}"
-shift || true
+budget=(-max_total_time="${1:-20}")
+label="${1:-20} s each"
+if [ "${1:-}" = "--runs" ]; then
+    [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "fuzz: --runs needs a positive count, got '${2:-}'" >&2; exit 64; }
+    budget=(-runs="$2" -seed="${FUZZ_SEED:-1}")
+    label="$2 inputs each from seed ${FUZZ_SEED:-1}"
+    shift 2
+elif [ $# -gt 0 ]; then
+    [[ "$1" =~ ^[1-9][0-9]*$ ]] || { echo "fuzz: expected SECONDS or --runs N, got '$1'" >&2; exit 64; }
+    shift
+fi
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(npy png mtx csv edgelist directed-edgelist off ply knuth-miles roget gzip factorfile checkpoint)
 echo "fuzz: building the harness (swift build --sanitize fuzzer --sanitize address)"
@@ -32,7 +44,7 @@ run_one() {
     [ -d "$root/Fuzz/regressions/$target" ] && cp "$root/Fuzz/regressions/$target"/* "$corpus/" 2>/dev/null || true
     SF_FUZZ_TARGET="$target" SWIFT_BACKTRACE=enable=no SPARSEFACTOR_MEMORY_LIMIT=512M \
         ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
-        "$binary" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
+        "$binary" "$corpus" "${budget[@]}" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
         -max_len=65536 -print_final_stats=1 -artifact_prefix="$findings/$target-" >"$work/$target.log" 2>&1
 }
 
@@ -71,4 +83,4 @@ if [ $status -ne 0 ]; then
     echo "fuzz: FAILED: findings and logs are in $findings" >&2
     exit 1
 fi
-echo "fuzz: OK (${#targets[@]} harnesses, $seconds s each, no crash, leak, hang or runaway allocation)"
+echo "fuzz: OK (${#targets[@]} harnesses, $label, no crash, leak, hang or runaway allocation)"

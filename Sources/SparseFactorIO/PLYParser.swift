@@ -86,6 +86,11 @@ struct PLYParser {
                 guard words.count == 3, let count = Int(words[2]), count >= 0 else {
                     throw error("header line \(lineNumber): expected \"element <name> <count>\", got \"\(line.prefix(80))\"")
                 }
+                // The body is read by element name (x, y, z by their index in the first `vertex`), so a
+                // second element of the same name would be read with the first one's layout.
+                guard !elements.contains(where: { $0.name == words[1] }) else {
+                    throw error("header line \(lineNumber): a second \"\(words[1].prefix(40))\" element (each element name may appear once)")
+                }
                 elements.append(Element(name: words[1], count: count, properties: []))
             case "property":
                 guard !elements.isEmpty else { throw error("header line \(lineNumber): a property comes before any element") }
@@ -119,7 +124,8 @@ struct PLYParser {
         var reader = BodyReader(parser: self)
         var vertices: [SIMD3<Double>] = []
         var faces: [[Int]] = []
-        for element in elements {
+        // An element without properties has no bytes in the body, whatever its count.
+        for element in elements where !element.properties.isEmpty {
             for instance in 0..<element.count {
                 var scalars: [Double] = []
                 var lists: [[Double]] = []
