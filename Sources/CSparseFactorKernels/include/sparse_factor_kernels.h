@@ -6,6 +6,7 @@
  *   sf_shift.h      Chord factors in diagonal form on channel-major blocks (PSF-Attn)
  *   sf_dense.h      GEMM through OpenBLAS and the SVD through LAPACKE
  *   sf_nn.h         neural-network kernels (GELU, LayerNorm, bias, embedding, Adam, folded MLPs)
+ *   sf_attention.h  multi-head softmax attention (FlashAttention-style tiles, forward and backward)
  * The naive oracles (sf_ref_*) are in the CSparseFactorReference target.
  */
 #ifndef SPARSE_FACTOR_KERNELS_H
@@ -17,5 +18,6 @@
 #include "sf_shift.h"
 #include "sf_dense.h"
 #include "sf_nn.h"
+#include "sf_attention.h"
 
 #endif /* SPARSE_FACTOR_KERNELS_H */
