@@ -13,22 +13,14 @@ extension PSFAttnConfiguration {
             let widths = [inputs] + hidden + [outputs]
             return (1..<widths.count).flatMap { [[times, widths[$0 - 1], widths[$0]], [times, widths[$0]]] }
         }
-        var terms: [[Int]]
-        switch input {
-        case .tokens(let vocabulary): terms = [[vocabulary, d]]
-        case .features(let count): terms = [[count, d], [d]]
-        }
+        var terms = input.parameterTerms(embedding: d)
         if positionalEmbedding { terms.append([length, d]) }
         for layer in 1...max(layers, 1) {
             terms += mlp(layer == 1 ? d : c, hiddenG, c)
             terms += mlp(d, hiddenF, k, times: factorCount)
         }
         let pooled = pooling == .flatten ? [length, c] : [c]
-        switch head {
-        case .linear: terms += [pooled + [outputs], [outputs]]
-        case .mlp(let h): terms += [pooled + [h], [h], [h, outputs], [outputs]]
-        }
-        return terms
+        return terms + head.parameterTerms(pooled: pooled, outputs: outputs)
     }
 
     /// The number of trainable parameters (see ``PSFAttn/parameterCount``), from the sizes alone.

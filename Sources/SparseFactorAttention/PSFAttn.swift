@@ -25,9 +25,12 @@ import SparseFactorIO
 /// let (loss, gradient) = try MSELoss()(prediction, y)
 /// _ = try model.backward(gradient)
 /// ```
-public final class PSFAttn: Layer {
+public final class PSFAttn: SequenceModel {
     /// The model's shape.
     public let configuration: PSFAttnConfiguration
+    /// ``ModelConfiguration/psf(_:)`` of the configuration, or ``ModelConfiguration/paramixer(_:)``
+    /// when built as Paramixer.
+    public internal(set) lazy var modelConfiguration: ModelConfiguration = .psf(configuration)
     /// The Chord pattern of every factor.
     public let topology: ChordTopology
     /// When set, the factor MLPs' activations are not kept between forward and backward:
@@ -35,10 +38,9 @@ public final class PSFAttn: Layer {
     /// but the memory no longer grows with M · B · N · hidden (for long sequences).
     public var recomputesFactorValues = false
 
-    let inputLayer: any Layer
-    let positions: PositionalEmbedding?
+    let front: SequenceEmbedding
     let mixers: [PSFMixingLayer]
-    let head: any Layer
+    let end: PoolingHead
 
     /// Whether the MLPs that read the embedding fold their first layer through it (see
     /// ``FoldedMLP``): the same function, several times cheaper. On when every such MLP is the
@@ -60,14 +62,7 @@ public final class PSFAttn: Layer {
         let topology = try ChordTopology(size: c.length)
         self.topology = topology
         var rng = SeededGenerator(seed: seed)
-        switch c.input {
-        case .tokens(let vocabulary):
-            inputLayer = try Embedding(vocabulary: vocabulary, dimension: c.embedding, name: "embedding", rng: &rng)
-        case .features(let count):
-            inputLayer = try InputProjection(features: count, dimension: c.embedding, name: "input_projection", rng: &rng)
-        }
-        positions = c.positionalEmbedding
-            ? try PositionalEmbedding(length: c.length, dimension: c.embedding, name: "positional_embedding", rng: &rng) : nil
+        front = try SequenceEmbedding(input: c.input, length: c.length, dimension: c.embedding, positional: c.positionalEmbedding, rng: &rng)
         var mixers: [PSFMixingLayer] = []
         for layer in 1...c.layers {
             let prefix = c.layers == 1 ? "" : "layer\(layer)."
@@ -80,18 +75,12 @@ public final class PSFAttn: Layer {
         }
         self.mixers = mixers
         foldsEmbedding = mixers.allSatisfy { $0.foldedF != nil } && mixers.first?.foldedG != nil
-        let pooled = c.pooling == .flatten ? c.length * c.channels : c.channels
-        switch c.head {
-        case .linear:
-            head = try Linear(inputs: pooled, outputs: c.outputs, name: "head", rng: &rng)
-        case .mlp(let hidden):
-            head = try MLP(hidden: [hidden], inputs: pooled, outputs: c.outputs, name: "head", rng: &rng)
-        }
+        end = try PoolingHead(pooling: c.pooling, head: c.head, length: c.length, channels: c.channels, outputs: c.outputs, rng: &rng)
     }
 
     /// Every trainable parameter in a fixed order (input, positions, mixing layers, head).
     public var parameters: [Parameter] {
-        inputLayer.parameters + (positions?.parameters ?? []) + mixers.flatMap { $0.parameters } + head.parameters
+        front.parameters + mixers.flatMap { $0.parameters } + end.parameters
     }
 
     /// The number of trainable scalars.
@@ -101,30 +90,27 @@ public final class PSFAttn: Layer {
         get { mode }
         set {
             mode = newValue
-            inputLayer.isTraining = newValue
-            positions?.isTraining = newValue
+            front.isTraining = newValue
             for m in mixers { m.isTraining = newValue }
-            head.isTraining = newValue
+            end.isTraining = newValue
         }
     }
 
     /// The outputs `[B, outputs]` for a batch of inputs: `[B, N]` token ids, or `[B, N, F]` features.
     public func callAsFunction(_ input: Tensor) throws -> Tensor {
-        let batch = try checkInput(input)
+        let batch = try front.batchSize(of: input)
         // Token ids may come as [B, N, 1]; the embedding wants [B, N].
         let x = input.rank == 3 && configuration.input.isTokens ? try input.reshaped([batch, configuration.length]) : input
         let source: MixingInput
         var folded: FoldedEmbedding?
         if foldsEmbedding, let f = try FoldedEmbedding(input: x, batch: batch, length: configuration.length,
                                                         stride: ShiftFactorKernels.rowStride(for: configuration.length),
-                                                        inputLayer: inputLayer, positionalEmbedding: positions,
+                                                        inputLayer: front.inputLayer, positionalEmbedding: front.positions,
                                                         inputGradient: computesInputGradient) {
             folded = f
             source = .folded(f)
         } else {
-            var e = try inputLayer(x)
-            if let positions { e = try positions(e) }
-            source = .embedding(e)
+            source = .embedding(try front(input))
         }
         var v: Tensor?
         for mixer in mixers {
@@ -132,7 +118,7 @@ public final class PSFAttn: Layer {
         }
         guard let v else { throw SparseFactorError.invalidArgument("PSF-Attn needs at least one mixing layer") }
         cache = (input.shape, batch, v.shape, folded)
-        return try head(pool(v, batch: batch))
+        return try end(v)
     }
 
     /// Adds every parameter's gradient for dL/d(output) of the last forward pass; returns dL/dinput
@@ -143,8 +129,7 @@ public final class PSFAttn: Layer {
             throw SparseFactorError.shapeMismatch(expected: "an output gradient of shape \([cache.batch, configuration.outputs])",
                                                   got: "\(outputGradient.shape)")
         }
-        let pooledGradient = try head.backward(outputGradient)
-        var dv = try unpool(pooledGradient, mixedShape: cache.mixedShape)
+        var dv = try end.backward(outputGradient)
         var de = cache.folded == nil ? Tensor(shape: [cache.batch, configuration.length, configuration.embedding]) : Tensor(shape: [0])
         for (index, mixer) in mixers.enumerated().reversed() {
             let (dInput, dEmbedding) = try mixer.backward(dv, recompute: recomputesFactorValues)
@@ -158,67 +143,24 @@ public final class PSFAttn: Layer {
             return try Tensor(shape: cache.inputShape, values: positionMajor(zGradient, batch: cache.batch, n: folded.length,
                                                                              width: folded.features, stride: folded.stride))
         }
-        if let positions { de = try positions.backward(de) }
-        return try inputLayer.backward(de).reshaped(cache.inputShape)
+        return try front.backward(de)
     }
 
-    /// B, after checking the input's shape against the configuration.
-    private func checkInput(_ x: Tensor) throws -> Int {
-        let n = configuration.length
-        let expected: [Int]
-        switch configuration.input {
-        case .tokens: expected = x.rank == 3 ? [x.shape.first ?? 0, n, 1] : [x.shape.first ?? 0, n]
-        case .features(let count): expected = [x.shape.first ?? 0, n, count]
-        }
-        guard x.shape == expected, let batch = x.shape.first, batch > 0, x.values.count == x.shape.reduce(1, *) else {
-            let want: String
-            switch configuration.input {
-            case .tokens: want = "[B, \(n)] token ids"
-            case .features(let count): want = "[B, \(n), \(count)] features"
-            }
-            throw SparseFactorError.shapeMismatch(expected: "a PSF-Attn input of shape \(want) with B ≥ 1", got: "\(x.shape)")
-        }
-        return batch
+    /// Turns on ``recomputesFactorValues`` when keeping the factor MLPs' activations for
+    /// `batch` sequences would take more than 512 MiB.
+    public func prepareTraining(batch: Int) {
+        recomputesFactorValues = Self.shouldRecompute(configuration, batch: batch)
     }
 
-    private func pool(_ v: Tensor, batch: Int) throws -> Tensor {
-        let (n, c) = (configuration.length, configuration.channels)
-        switch configuration.pooling {
-        case .flatten:
-            return try v.reshaped([batch, n * c])
-        case .cls:
-            var out = Tensor(shape: [batch, c])
-            for b in 0..<batch { for k in 0..<c { out.values[b * c + k] = v.values[b * n * c + k] } }
-            return out
-        case .mean:
-            var out = Tensor(shape: [batch, c])
-            for b in 0..<batch {
-                var sums = [Double](repeating: 0, count: c)
-                for i in 0..<n { for k in 0..<c { sums[k] += Double(v.values[(b * n + i) * c + k]) } }
-                for k in 0..<c { out.values[b * c + k] = Float(sums[k] / Double(n)) }
-            }
-            return out
-        }
-    }
-
-    private func unpool(_ g: Tensor, mixedShape: [Int]) throws -> Tensor {
-        let (n, c) = (configuration.length, configuration.channels)
-        let batch = mixedShape[0]
-        switch configuration.pooling {
-        case .flatten:
-            return try g.reshaped(mixedShape)
-        case .cls:
-            var out = Tensor(shape: mixedShape)
-            for b in 0..<batch { for k in 0..<c { out.values[b * n * c + k] = g.values[b * c + k] } }
-            return out
-        case .mean:
-            var out = Tensor(shape: mixedShape)
-            let scale = 1 / Float(n)
-            for b in 0..<batch {
-                for i in 0..<n { for k in 0..<c { out.values[(b * n + i) * c + k] = g.values[b * c + k] * scale } }
-            }
-            return out
-        }
+    /// Whether to recompute the factor MLPs in backward: when keeping their activations
+    /// (two B × N × hidden blocks per factor) would take more than 512 MiB.
+    static func shouldRecompute(_ c: PSFAttnConfiguration, batch: Int) -> Bool {
+        let hidden = (try? MLP.parseConfig(c.factorMLP))?.reduce(0) { total, item in
+            if case .linear(let w) = item { return total + 2 * w }
+            return total
+        } ?? 0
+        let bytes = Double(c.layers * c.factorCount) * Double(batch) * Double(c.length) * Double(hidden) * 4
+        return bytes > 512 * 1024 * 1024
     }
 }
 

@@ -13,33 +13,12 @@ import SparseFactorIO
 /// let model = try PSFAttn(configuration: config, seed: 1)
 /// ```
 public struct PSFAttnConfiguration: Codable, Equatable, Sendable {
-    /// How a sequence's positions enter the model.
-    public enum Input: Codable, Equatable, Sendable {
-        /// Token ids in `0..<vocabulary`, looked up in an embedding table.
-        case tokens(vocabulary: Int)
-        /// `count` real features per position, mapped by a linear projection.
-        case features(count: Int)
-
-        var isTokens: Bool { if case .tokens = self { true } else { false } }
-    }
-
-    /// How the N × C mixed block becomes the head's input.
-    public enum Pooling: String, Codable, CaseIterable, Sendable {
-        /// All N · C values (the paper's synthetic-task choice).
-        case flatten
-        /// The first position's C values.
-        case cls
-        /// The mean over positions.
-        case mean
-    }
-
-    /// The classifier / regressor on the pooled features.
-    public enum Head: Codable, Equatable, Sendable {
-        /// One linear layer.
-        case linear
-        /// Linear → GELU → linear with `hidden` units.
-        case mlp(hidden: Int)
-    }
+    /// How a sequence's positions enter the model (see ``SequenceInput``).
+    public typealias Input = SequenceInput
+    /// How the N × C mixed block becomes the head's input (see ``SequencePooling``).
+    public typealias Pooling = SequencePooling
+    /// The classifier / regressor on the pooled features (see ``SequenceHead``).
+    public typealias Head = SequenceHead
 
     /// The input kind.
     public var input: Input
@@ -95,11 +74,7 @@ public struct PSFAttnConfiguration: Codable, Equatable, Sendable {
     /// Refuses sizes the model cannot be built with, naming the field.
     public func validate() throws {
         guard length >= 2 else { throw SparseFactorError.invalidArgument("the sequence length N must be at least 2, got \(length)") }
-        switch input {
-        case .tokens(let v) where v < 1: throw SparseFactorError.invalidArgument("the vocabulary must have at least 1 token, got \(v)")
-        case .features(let c) where c < 1: throw SparseFactorError.invalidArgument("the input needs at least 1 feature, got \(c)")
-        default: break
-        }
+        try input.validate()
         for (name, value) in [("embedding", embedding), ("channels", channels), ("layers", layers), ("outputs", outputs),
                               ("factors", factorCount)] where value < 1 {
             throw SparseFactorError.invalidArgument("\(name) must be at least 1, got \(value)")
@@ -112,7 +87,7 @@ public struct PSFAttnConfiguration: Codable, Equatable, Sendable {
     /// The fields in which `other` differs from this configuration, as "name: this vs other" lines.
     public func differences(from other: PSFAttnConfiguration) -> [String] {
         var list = DifferenceList()
-        list.check("input", describe(input), describe(other.input))
+        list.check("input", input.summary, other.input.summary)
         list.check("length", length, other.length)
         list.check("embedding", embedding, other.embedding)
         list.check("factor MLP", factorMLP, other.factorMLP)
@@ -122,23 +97,9 @@ public struct PSFAttnConfiguration: Codable, Equatable, Sendable {
         list.check("residuals", residuals, other.residuals)
         list.check("positional embedding", positionalEmbedding, other.positionalEmbedding)
         list.check("pooling", pooling.rawValue, other.pooling.rawValue)
-        list.check("head", describe(head), describe(other.head))
+        list.check("head", head.summary, other.head.summary)
         list.check("layers", layers, other.layers)
         list.check("outputs", outputs, other.outputs)
         return list.lines
-    }
-
-    private func describe(_ input: Input) -> String {
-        switch input {
-        case .tokens(let v): return "tokens(vocabulary \(v))"
-        case .features(let c): return "features(\(c))"
-        }
-    }
-
-    private func describe(_ head: Head) -> String {
-        switch head {
-        case .linear: return "linear"
-        case .mlp(let h): return "mlp(hidden \(h))"
-        }
     }
 }

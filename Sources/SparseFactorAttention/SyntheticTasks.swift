@@ -101,6 +101,13 @@ public struct SyntheticDataset: Equatable, Sendable {
          try SyntheticDataset(task: task, length: length, count: testSize, seed: mixSeed(seed, 0x7465_7374)))          // "test"
     }
 
+    /// A held-out set for scoring a saved model: drawn from a stream of `seed` that no split of
+    /// ``splits(task:length:trainSize:validationSize:testSize:seed:)`` uses, so for any seed it
+    /// shares no sequence stream with a run's training, validation or test data.
+    public static func freshTestSet(task: SyntheticTask, length: Int, count: Int, seed: UInt64) throws -> SyntheticDataset {
+        try SyntheticDataset(task: task, length: length, count: count, seed: mixSeed(seed, 0x6672_6573_68))   // "fresh"
+    }
+
     /// Sequence `index` (0 ≤ index < count).
     public func sample(_ index: Int) -> SyntheticSample {
         var rng = SeededGenerator(seed: mixSeed(seed, UInt64(truncatingIfNeeded: index)))

@@ -3,7 +3,7 @@ import SparseFactorNN
 import SparseFactorIO
 import Foundation
 
-/// Everything needed to continue a PSF-Attn training run bit-exactly: the model's shape and
+/// Everything needed to continue a training run bit-exactly: the model's kind, shape and
 /// parameters, Adam's moments and step count, the run's options and where it stands (epoch,
 /// step within the epoch, running sums, early-stopping state). The data order and the data
 /// itself are recomputed from the seed, so they need no storage.
@@ -20,8 +20,8 @@ public struct TrainingCheckpoint: Equatable, Sendable {
     /// The checkpoint format version this build writes and reads.
     public static var formatVersion: Int { Int(CheckpointContainer.formatVersion) }
 
-    /// The model's shape.
-    public var configuration: PSFAttnConfiguration
+    /// The model's kind and shape.
+    public var configuration: ModelConfiguration
     /// The run's options.
     public var options: TrainingOptions
     /// Where the run stands.
@@ -31,7 +31,7 @@ public struct TrainingCheckpoint: Equatable, Sendable {
     /// Adam's step count and moments (one array per parameter, same order).
     public var optimizer: OptimizerState
 
-    public init(configuration: PSFAttnConfiguration, options: TrainingOptions, progress: TrainingProgress,
+    public init(configuration: ModelConfiguration, options: TrainingOptions, progress: TrainingProgress,
                 parameters: [(name: String, value: Tensor)], optimizer: OptimizerState) {
         self.configuration = configuration
         self.options = options
@@ -48,13 +48,41 @@ public struct TrainingCheckpoint: Equatable, Sendable {
 
     private struct Header: Codable {
         var format: String
-        var configuration: PSFAttnConfiguration
+        /// Stored as the header's "model" and "configuration" keys (no "model": PSF-Attn, as
+        /// written before the baselines existed).
+        var configuration: ModelConfiguration
         var options: TrainingOptions
         var progress: TrainingProgress
         var optimizerStep: Int
 
         enum CodingKeys: String, CodingKey {
-            case format, configuration, options, progress, optimizerStep = "optimizer_step"
+            case format, options, progress, optimizerStep = "optimizer_step"
+        }
+
+        init(format: String, configuration: ModelConfiguration, options: TrainingOptions, progress: TrainingProgress, optimizerStep: Int) {
+            self.format = format
+            self.configuration = configuration
+            self.options = options
+            self.progress = progress
+            self.optimizerStep = optimizerStep
+        }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            format = try c.decode(String.self, forKey: .format)
+            configuration = try ModelConfiguration(from: decoder)
+            options = try c.decode(TrainingOptions.self, forKey: .options)
+            progress = try c.decode(TrainingProgress.self, forKey: .progress)
+            optimizerStep = try c.decode(Int.self, forKey: .optimizerStep)
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(format, forKey: .format)
+            try configuration.encode(to: encoder)
+            try c.encode(options, forKey: .options)
+            try c.encode(progress, forKey: .progress)
+            try c.encode(optimizerStep, forKey: .optimizerStep)
         }
     }
 

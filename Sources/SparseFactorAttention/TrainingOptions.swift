@@ -21,7 +21,7 @@ public enum LearningRateSchedule: String, Codable, CaseIterable, Sendable {
 /// var options = TrainingOptions(task: .adding, length: 128)
 /// options.trainSize = 10_000
 /// options.epochs = 5
-/// let trainer = try PSFTrainer(options: options)
+/// let trainer = try SequenceTrainer(options: options)
 /// ```
 public struct TrainingOptions: Equatable, Sendable {
     /// The synthetic task.

@@ -2,14 +2,14 @@ import ArgumentParser
 import Foundation
 import SparseFactor
 
-/// `sparsefactor bench step`: the time of one PSF-Attn training step, measured the way
-/// `Benchmarks/pytorch/psf_attn_step.py` measures PyTorch, so the two can be set side by side:
-/// the paper's synthetic-task model, one fixed generated batch, each step = zero gradients,
+/// `sparsefactor bench step`: the time of one training step of any model (`--model`), measured
+/// the way `Benchmarks/pytorch/psf_attn_step.py` and `transformer_step.py` measure PyTorch, so
+/// the two can be set side by side: the model's synthetic-task default, one fixed generated batch, each step = zero gradients,
 /// forward, loss, backward, Adam update; the median of the timed steps after warm-up steps.
 struct BenchStep: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "step",
-        abstract: "Time one PSF-Attn training step (forward, backward, Adam) on a fixed batch.")
+        abstract: "Time one training step (forward, backward, Adam) of a model on a fixed batch.")
 
     @Option(help: "The task whose model and data to use.") var task: SyntheticTask = .adding
     @Option(parsing: .unconditional, help: "Sequence length N (≥ 2).") var length: Int = 1024
@@ -19,6 +19,7 @@ struct BenchStep: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed of the model and the batch.") var seed: UInt64 = 1
     @Option(parsing: .unconditional, help: "Threads (default: the OpenMP default, OMP_NUM_THREADS).") var threads: Int?
     @Flag(help: "Print one JSON object as the last line.") var json = false
+    @OptionGroup(title: "Model") var modelOptions: ModelOptions
 
     func validate() throws {
         guard length >= 2 else { throw ValidationError("--length must be at least 2, got \(length)") }
@@ -30,10 +31,11 @@ struct BenchStep: ParsableCommand {
     func run() throws {
         try runReportingErrors(json: json) {
             if let threads { Parallelism.threads = threads }
-            let configuration = PSFAttnConfiguration(task: task, length: length)
+            let configuration = try modelOptions.configuration(task: task, length: length)
             try configuration.checkStepMemory(batch: batch)
-            let model = try PSFAttn(configuration: configuration, seed: seed)
+            let model = try configuration.makeModel(seed: seed)
             model.computesInputGradient = false
+            model.prepareTraining(batch: batch)
             let optimizer = try Adam(parameters: model.parameters, learningRate: 1e-3)
             let data = try SyntheticDataset(task: task, length: length, count: batch, seed: seed &+ 1)
             let (x, y) = try data.batch(Array(0..<batch))
@@ -42,6 +44,7 @@ struct BenchStep: ParsableCommand {
             func step() throws -> Double {
                 let start = DispatchTime.now().uptimeNanoseconds
                 optimizer.zeroGradients()
+                model.prepareStep(0)
                 let prediction = try model(x)
                 let gradient = task == .adding ? try MSELoss()(prediction, y).gradient : try CrossEntropyLoss()(prediction, y).gradient
                 let forwardEnd = DispatchTime.now().uptimeNanoseconds
@@ -61,13 +64,13 @@ struct BenchStep: ParsableCommand {
             let cpuMs = (processCPUSeconds() - cpuStart) * 1e3 / Double(steps)
             let median = times.count % 2 == 1 ? times[times.count / 2] : 0.5 * (times[times.count / 2 - 1] + times[times.count / 2])
             if json {
-                printJSONLine(["framework": "sparsefactor", "task": task.rawValue, "length": length, "batch": batch,
+                printJSONLine(["framework": "sparsefactor", "model": configuration.kind.rawValue, "task": task.rawValue, "length": length, "batch": batch,
                                "params": model.parameterCount, "ms_per_step": median, "ms_min": times[0],
-                               "cpu_ms_per_step": cpuMs, "steps": steps, "threads": Parallelism.effectiveThreads,
+                               "cpu_ms_per_step": cpuMs, "steps": steps, "peak_memory_mb": peakMemoryMegabytes(), "threads": Parallelism.effectiveThreads,
                                "cpu": Parallelism.cpuDispatch])
             } else {
-                print(String(format: "sparsefactor %@ N=%d B=%d threads=%d params=%d: median %.2f ms/step (min %.2f), process CPU %.1f ms/step [%@]",
-                             task.rawValue, length, batch, Parallelism.effectiveThreads, model.parameterCount, median, times[0],
+                print(String(format: "sparsefactor %@ %@ N=%d B=%d threads=%d params=%d: median %.2f ms/step (min %.2f), process CPU %.1f ms/step [%@]",
+                             configuration.kind.rawValue, task.rawValue, length, batch, Parallelism.effectiveThreads, model.parameterCount, median, times[0],
                              cpuMs, Parallelism.cpuDispatch))
                 print(String(format: "  mean per step: forward + loss %.2f ms, backward %.2f ms, optimizer %.2f ms",
                              phases[0] / Double(steps), phases[1] / Double(steps), phases[2] / Double(steps)))

@@ -6,16 +6,18 @@ enum HeadKind: String, ExpressibleByArgument, CaseIterable { case linear, mlp }
 enum RecomputeMode: String, ExpressibleByArgument, CaseIterable { case auto, on, off }
 extension SyntheticTask: ExpressibleByArgument {}
 extension LearningRateSchedule: ExpressibleByArgument {}
-extension PSFAttnConfiguration.Pooling: ExpressibleByArgument {}
+extension SequencePooling: ExpressibleByArgument {}
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train PSF-Attn on a synthetic task (Adding or Temporal Order).",
+        abstract: "Train PSF-Attn or a baseline (--model) on a synthetic task (Adding or Temporal Order).",
         discussion: """
-            The model and the defaults are the paper's synthetic-task setup: embedding 32, f/g MLPs [32, GELU], \
-            C = 8 channels, M = ⌈log2 N⌉ Chord factors, residuals, flatten pooling, linear head; Adam lr 1e-3, \
-            batch 40, 20 epochs, 200,000 / 5,000 / 5,000 sequences. Data is generated from --seed. \
-            Accuracies are fractions in [0, 1]; Adding counts |prediction − target| < 0.04 as correct.
+            --model psf (the default) is the paper's synthetic-task setup: embedding 32, f/g MLPs [32, GELU], \
+            C = 8 channels, M = ⌈log2 N⌉ Chord factors, residuals, flatten pooling, linear head. The baselines \
+            (paramixer, transformer, chordmixer) have their own defaults; every model shares the data, the \
+            training settings (Adam lr 1e-3, batch 40, 20 epochs, 200,000 / 5,000 / 5,000 sequences), \
+            checkpoints and reports. Data is generated from --seed. Accuracies are fractions in [0, 1]; \
+            Adding counts |prediction − target| < 0.04 as correct.
             """)
 
     @Option(help: "The task: adding or order.") var task: SyntheticTask
@@ -42,19 +44,9 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "Threads of the kernels (default: the OpenMP default).") var threads: Int?
     @Flag(help: "JSON-lines logs per epoch; the last line is the run's summary.") var json = false
 
-    @Option(parsing: .unconditional, help: "Embedding width D.") var embedding = 32
-    @Option(name: .customLong("factor-mlp"), help: "Hidden layers of each factor MLP f_m.") var factorMLP = "[32, GELU]"
-    @Option(name: .customLong("value-mlp"), help: "Hidden layers of the value MLP g.") var valueMLP = "[32, GELU]"
-    @Option(parsing: .unconditional, help: "Channels C of V.") var channels = 8
-    @Option(parsing: .unconditional, help: "Factors M per layer (default ⌈log2 N⌉).") var factors: Int?
-    @Option(parsing: .unconditional, help: "Mixing layers (more than 1: Paramixer's stacked form).") var layers = 1
-    @Flag(inversion: .prefixedNo, help: "Add V0 after every factor.") var residuals = true
-    @Flag(inversion: .prefixedNo, help: "Learned positional embedding (default: on for order, off for adding).")
-    var positional: Bool?
-    @Option(help: "Pooling: flatten, cls or mean.") var pooling: PSFAttnConfiguration.Pooling = .flatten
-    @Option(help: "Head: linear or mlp.") var head: HeadKind = .linear
-    @Option(name: .customLong("head-hidden"), parsing: .unconditional, help: "Hidden units of an mlp head.") var headHidden = 32
-    @Option(help: "Recompute the factor MLPs in backward to save memory: auto, on or off.") var recompute: RecomputeMode = .auto
+    @OptionGroup(title: "Model") var modelOptions: ModelOptions
+    @Option(help: "Recompute the factor MLPs in backward to save memory: auto, on or off (psf, paramixer).")
+    var recompute: RecomputeMode = .auto
 
     func validate() throws {
         guard length >= 2 else { throw ValidationError("--length must be at least 2, got \(length)") }
@@ -67,6 +59,9 @@ struct Train: ParsableCommand {
         if let s = maxSteps, s < 0 { throw ValidationError("--max-steps must not be negative, got \(s)") }
         if resume && checkpoint == nil { throw ValidationError("--resume needs --checkpoint PATH") }
         if resume && overwrite { throw ValidationError("--resume continues the checkpoint and --overwrite replaces it: give one of them") }
+        if recompute != .auto, ![.psf, .paramixer].contains(modelOptions.model) {
+            throw ValidationError("--recompute does not apply to --model \(modelOptions.model.rawValue)")
+        }
     }
 
     func run() throws {
@@ -87,36 +82,29 @@ struct Train: ParsableCommand {
             options.gradientClipNorm = clipNorm
             try options.validate()
 
-            var config = PSFAttnConfiguration(task: task, length: length)
-            config.embedding = embedding
-            config.factorMLP = factorMLP
-            config.valueMLP = valueMLP
-            config.channels = channels
-            config.factors = factors
-            config.layers = layers
-            config.residuals = residuals
-            if let positional { config.positionalEmbedding = positional }
-            config.pooling = pooling
-            config.head = head == .linear ? .linear : .mlp(hidden: headHidden)
+            // A resumed run continues the checkpoint's model unless model options are given (then they must match it).
+            let config = resume && !modelOptions.anyGiven ? nil : try modelOptions.configuration(task: task, length: length)
 
             let url = try checkpoint.map(checkedSaveTarget)
             if let url, !resume, !overwrite, FileManager.default.fileExists(atPath: url.path) {
                 throw SparseFactorError.io("\(url.path) already exists (a checkpoint of another run?): give --resume to continue it or --overwrite to start anew")
             }
-            let trainer: PSFTrainer
+            let trainer: SequenceTrainer
             if resume, let url {
                 guard FileManager.default.fileExists(atPath: url.path) else {
                     throw SparseFactorError.io("--resume: there is no checkpoint at \(url.path)")
                 }
                 let saved = try TrainingCheckpoint.read(from: url)
-                trainer = try PSFTrainer(resuming: saved, options: options, configuration: config, source: url.path)
+                trainer = try SequenceTrainer(resuming: saved, options: options, configuration: config, source: url.path)
             } else {
-                trainer = try PSFTrainer(configuration: config, options: options)
+                trainer = try SequenceTrainer(configuration: config ?? modelOptions.configuration(task: task, length: length), options: options)
             }
-            switch recompute {
-            case .on: trainer.model.recomputesFactorValues = true
-            case .off: trainer.model.recomputesFactorValues = false
-            case .auto: break
+            if let psf = trainer.model as? PSFAttn {
+                switch recompute {
+                case .on: psf.recomputesFactorValues = true
+                case .off: psf.recomputesFactorValues = false
+                case .auto: break
+                }
             }
             trainer.checkpointURL = url
             trainer.checkpointInterval = checkpointEvery
@@ -124,12 +112,13 @@ struct Train: ParsableCommand {
         }
     }
 
-    private func report(_ trainer: PSFTrainer) throws {
+    private func report(_ trainer: SequenceTrainer) throws {
         let opts = trainer.options
         if !json {
             let resumed = trainer.progress.globalStep > 0 ? " (resumed at epoch \(trainer.progress.epoch + 1), step \(trainer.progress.globalStep))" : ""
-            print("PSF-Attn \(opts.task.rawValue) N=\(opts.length): \(trainer.model.parameterCount) parameters, "
-                  + "M=\(trainer.model.configuration.factorCount) factors of K=\(trainer.model.topology.linksPerRow) links, "
+            let model = trainer.model.modelConfiguration
+            print("\(model.kind.rawValue) \(opts.task.rawValue) N=\(opts.length): \(trainer.model.parameterCount) parameters, "
+                  + "\(model.shapeSummary), "
                   + "\(opts.stepsPerEpoch) steps/epoch of batch \(opts.batchSize), threads \(Parallelism.effectiveThreads)\(resumed)")
         }
         var progress: ProgressReporter?
@@ -175,15 +164,15 @@ struct Train: ParsableCommand {
         let peakMB = peakMemoryMegabytes()
         if json {
             var line: [String: Any] = [
-                "event": "summary", "task": summary.task.rawValue, "model": "psf-attn", "length": summary.length, "params": summary.parameterCount,
+                "event": "summary", "task": summary.task.rawValue, "model": summary.model.rawValue, "length": summary.length, "params": summary.parameterCount,
                 "epochs": summary.epochs, "steps": summary.steps, "train_seconds": summary.trainSeconds,
                 "eval_seconds": summary.evaluationSeconds, "ms_per_step": summary.msPerStep,
                 "cpu_ms_per_step": summary.cpuMsPerStep, "batch": opts.batchSize,
                 "lr": Double("\(opts.learningRate)") ?? Double(opts.learningRate), "lr_schedule": opts.learningRateSchedule.rawValue, "seed": opts.seed, "train_size": opts.trainSize, "threads": Parallelism.effectiveThreads,
-                "factors": trainer.model.configuration.factorCount, "links": trainer.model.topology.linksPerRow,
                 "stopped_early": summary.stoppedEarly, "peak_memory_mb": peakMB,
-                "recompute_factor_values": trainer.model.recomputesFactorValues,
             ]
+            line.merge(trainer.model.modelConfiguration.jsonFields) { current, _ in current }
+            if let psf = trainer.model as? PSFAttn { line["recompute_factor_values"] = psf.recomputesFactorValues }
             line["test_accuracy"] = summary.test.map { $0.accuracy as Any } ?? NSNull()
             line["test_loss"] = summary.test.map { $0.loss as Any } ?? NSNull()
             line["val_accuracy"] = summary.validation.map { $0.accuracy as Any } ?? NSNull()

@@ -27,8 +27,7 @@ import Testing
     func naiveForward(_ model: PSFAttn, _ x: Tensor) throws -> Tensor {
         let c = model.configuration
         let (batch, n, channels) = (x.shape[0], c.length, c.channels)
-        var e = try model.inputLayer(x)
-        if let positions = model.positions { e = try positions(e) }
+        let e = try model.front(x)
         var input = e
         for mixer in model.mixers {
             let v0 = try mixer.g(input).values.map(Double.init)
@@ -61,7 +60,7 @@ import Testing
                 pooled.values[b * channels + ch] = Float((0..<n).reduce(0.0) { $0 + Double(v.values[(b * n + $1) * channels + ch]) } / Double(n))
             } }
         }
-        return try model.head(pooled)
+        return try model.end.head(pooled)
     }
 
     @Test(arguments: [

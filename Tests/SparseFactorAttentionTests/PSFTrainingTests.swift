@@ -31,14 +31,14 @@ import Testing
         return p
     }
 
-    func bits(_ trainer: PSFTrainer) -> [[UInt32]] { trainer.model.parameters.map { $0.value.values.map(\.bitPattern) } }
+    func bits(_ trainer: SequenceTrainer) -> [[UInt32]] { trainer.model.parameters.map { $0.value.values.map(\.bitPattern) } }
 
     @Test func trainingLowersTheLoss() throws {
         var options = tinyOptions(.adding, length: 8)
         options.trainSize = 400
         options.epochs = 3
         options.learningRate = 3e-3
-        let trainer = try PSFTrainer(options: options)
+        let trainer = try SequenceTrainer(options: options)
         let before = try trainer.evaluate(trainer.validation)
         var epochs: [EpochReport] = []
         trainer.onEpoch = { epochs.append($0) }
@@ -66,15 +66,15 @@ import Testing
         var options = tinyOptions()
         options.learningRateSchedule = schedule
         // Uninterrupted: 8 steps (crossing two epoch ends and their evaluations).
-        let straight = try PSFTrainer(options: options)
+        let straight = try SequenceTrainer(options: options)
         try straight.train(maxSteps: 8)
         // Interrupted after 4 steps (mid-epoch), through a file.
         let url = temporaryURL("resume.ckpt")
         defer { try? FileManager.default.removeItem(at: url) }
-        let first = try PSFTrainer(options: options)
+        let first = try SequenceTrainer(options: options)
         try first.train(maxSteps: 4)
         try first.checkpoint().write(to: url)
-        let resumed = try PSFTrainer(resuming: try TrainingCheckpoint.read(from: url), options: options)
+        let resumed = try SequenceTrainer(resuming: try TrainingCheckpoint.read(from: url), options: options)
         #expect(bits(resumed) == bits(first))
         try resumed.train(maxSteps: 4)
         #expect(bits(resumed) == bits(straight))
@@ -87,16 +87,16 @@ import Testing
 
     @Test func resumingFromAnEpochEndCheckpointFinishesLikeTheFullRun() throws {
         let options = tinyOptions()
-        let full = try PSFTrainer(options: options)
+        let full = try SequenceTrainer(options: options)
         let fullSummary = try full.train()
         let url = temporaryURL("epoch.ckpt")
         defer { try? FileManager.default.removeItem(at: url) }
         var shortOptions = options
         shortOptions.epochs = 2
-        let short = try PSFTrainer(options: shortOptions)
+        let short = try SequenceTrainer(options: shortOptions)
         short.checkpointURL = url
         try short.train()
-        let resumed = try PSFTrainer(resuming: try TrainingCheckpoint.read(from: url), options: options)
+        let resumed = try SequenceTrainer(resuming: try TrainingCheckpoint.read(from: url), options: options)
         #expect(resumed.progress.epoch == 2)
         let summary = try resumed.train()
         #expect(bits(resumed) == bits(full))
@@ -106,7 +106,7 @@ import Testing
     }
 
     @Test func checkpointRoundTripsExactly() throws {
-        let trainer = try PSFTrainer(options: tinyOptions())
+        let trainer = try SequenceTrainer(options: tinyOptions())
         try trainer.train(maxSteps: 5)
         let saved = trainer.checkpoint()
         let decoded = try TrainingCheckpoint(decoding: try saved.encoded())
@@ -116,7 +116,7 @@ import Testing
     }
 
     @Test func corruptOrTruncatedCheckpointsAreRefusedWhole() throws {
-        let trainer = try PSFTrainer(options: tinyOptions())
+        let trainer = try SequenceTrainer(options: tinyOptions())
         try trainer.train(maxSteps: 2)
         let data = try trainer.checkpoint().encoded()
         // Flip one byte in the middle (inside the tensors), the header, and the checksum.
@@ -138,7 +138,7 @@ import Testing
     /// next step would overflow; an epoch of 10^15) is refused on resume, naming the fields.
     @Test(arguments: [("optimizer_step", Int.max), ("epoch", 1_000_000_000_000_000), ("global_step", -1)])
     func outOfRangeCountersAreRefused(field: String, value: Int) throws {
-        let trainer = try PSFTrainer(options: tinyOptions())
+        let trainer = try SequenceTrainer(options: tinyOptions())
         _ = try trainer.train(maxSteps: 2)
         var container = try CheckpointContainer(decoding: trainer.checkpoint().encoded(), source: "test")
         var header = try #require(try JSONSerialization.jsonObject(with: container.header) as? [String: Any])
@@ -151,11 +151,11 @@ import Testing
         }
         container.header = try JSONSerialization.data(withJSONObject: header)
         let tampered = try TrainingCheckpoint(decoding: container.encoded())
-        expectIO(field, contains: "out-of-range position") { try PSFTrainer(resuming: tampered, options: tinyOptions()) }
+        expectIO(field, contains: "out-of-range position") { try SequenceTrainer(resuming: tampered, options: tinyOptions()) }
     }
 
     @Test func anotherFormatVersionIsRefusedWithBothVersions() throws {
-        let trainer = try PSFTrainer(options: tinyOptions())
+        let trainer = try SequenceTrainer(options: tinyOptions())
         var data = try trainer.checkpoint().encoded()
         data[8] = 2   // the version field follows the 8-byte magic
         // Recompute the checksum so the file is a well-formed "version 2" file.
@@ -167,42 +167,42 @@ import Testing
 
     @Test func resumingAnotherModelShapeOrRunIsRefusedNamingTheDifference() throws {
         let options = tinyOptions()
-        let saved = try PSFTrainer(options: options).checkpoint()
+        let saved = try SequenceTrainer(options: options).checkpoint()
         var longer = options
         longer.length = 16
-        expectMessage("other length", contains: "length: 8 vs 16") { try PSFTrainer(resuming: saved, options: longer) }
+        expectMessage("other length", contains: "length: 8 vs 16") { try SequenceTrainer(resuming: saved, options: longer) }
         var wider = PSFAttnConfiguration(task: .order, length: 8)
         wider.channels = 4
         expectMessage("other channels", contains: "channels: 8 vs 4") {
-            try PSFTrainer(resuming: saved, options: options, configuration: wider)
+            try SequenceTrainer(resuming: saved, options: options, configuration: .psf(wider))
         }
         var otherBatch = options
         otherBatch.batchSize = 20
-        expectMessage("other batch", contains: "batch: 40 vs 20") { try PSFTrainer(resuming: saved, options: otherBatch) }
+        expectMessage("other batch", contains: "batch: 40 vs 20") { try SequenceTrainer(resuming: saved, options: otherBatch) }
         // More epochs are allowed.
         var moreEpochs = options
         moreEpochs.epochs = 10
-        _ = try PSFTrainer(resuming: saved, options: moreEpochs)
+        _ = try SequenceTrainer(resuming: saved, options: moreEpochs)
         // Except under a cosine schedule, which is laid out over the planned epochs.
         var cosine = options
         cosine.learningRateSchedule = .cosine
-        expectMessage("other schedule", contains: "learning-rate schedule: constant vs cosine") { try PSFTrainer(resuming: saved, options: cosine) }
-        let savedCosine = try PSFTrainer(options: cosine).checkpoint()
+        expectMessage("other schedule", contains: "learning-rate schedule: constant vs cosine") { try SequenceTrainer(resuming: saved, options: cosine) }
+        let savedCosine = try SequenceTrainer(options: cosine).checkpoint()
         var cosineLonger = cosine
         cosineLonger.epochs = 10
-        expectMessage("cosine, other epochs", contains: "epochs: 4 vs 10") { try PSFTrainer(resuming: savedCosine, options: cosineLonger) }
+        expectMessage("cosine, other epochs", contains: "epochs: 4 vs 10") { try SequenceTrainer(resuming: savedCosine, options: cosineLonger) }
         // A checkpoint whose tensors do not fit (renamed parameter) is refused and loads nothing.
         var renamed = saved
         renamed.parameters[0].name = "something.else"
-        let target = try PSFTrainer(options: options)
-        expectMessage("renamed tensor", contains: "does not fit this model") { try PSFTrainer(resuming: renamed, options: options) }
+        let target = try SequenceTrainer(options: options)
+        expectMessage("renamed tensor", contains: "does not fit this model") { try SequenceTrainer(resuming: renamed, options: options) }
         _ = target
     }
 
     @Test func aNonFiniteLossStopsTheRunAndKeepsTheLastGoodCheckpoint() throws {
         let url = temporaryURL("nan.ckpt")
         defer { try? FileManager.default.removeItem(at: url) }
-        let trainer = try PSFTrainer(options: tinyOptions())
+        let trainer = try SequenceTrainer(options: tinyOptions())
         trainer.checkpointURL = url
         trainer.checkpointInterval = 2
         try trainer.train(maxSteps: 2)
@@ -231,14 +231,14 @@ import Testing
         // Steps of ~1e-30 leave every Float parameter unchanged, so the validation loss of epoch 2
         // equals epoch 1's: no improvement, and patience 1 stops the run right there.
         options.learningRate = 1e-30
-        let trainer = try PSFTrainer(options: options)
+        let trainer = try SequenceTrainer(options: options)
         let summary = try trainer.train()
         #expect(summary.stoppedEarly)
         #expect(summary.epochs == 2)
         var target = tinyOptions()
         target.epochs = 50
         target.targetAccuracy = 0.01   // any epoch reaches it
-        let reached = try PSFTrainer(options: target).train()
+        let reached = try SequenceTrainer(options: target).train()
         #expect(reached.stoppedEarly && reached.epochs == 1)
     }
 
@@ -250,7 +250,7 @@ import Testing
         var runs: [[[UInt32]]] = []
         for threads in [1, 2] {
             Parallelism.threads = threads
-            let trainer = try PSFTrainer(options: options)
+            let trainer = try SequenceTrainer(options: options)
             try trainer.train(maxSteps: 2)
             runs.append(bits(trainer))
         }
@@ -260,22 +260,22 @@ import Testing
     @Test func badOptionsAreRefused() throws {
         var zeroBatch = tinyOptions()
         zeroBatch.batchSize = 0
-        expectError("batch 0", matches: \.isInvalidArgument) { try PSFTrainer(options: zeroBatch) }
+        expectError("batch 0", matches: \.isInvalidArgument) { try SequenceTrainer(options: zeroBatch) }
         var shortSequence = tinyOptions()
         shortSequence.length = 1
-        expectError("length 1", matches: \.isInvalidArgument) { try PSFTrainer(options: shortSequence) }
+        expectError("length 1", matches: \.isInvalidArgument) { try SequenceTrainer(options: shortSequence) }
         var badRate = tinyOptions()
         badRate.learningRate = .nan
-        expectError("NaN learning rate", matches: \.isInvalidArgument) { try PSFTrainer(options: badRate) }
+        expectError("NaN learning rate", matches: \.isInvalidArgument) { try SequenceTrainer(options: badRate) }
         let mismatched = PSFAttnConfiguration(task: .adding, length: 8)
         expectError("adding model for the order task", matches: \.isShapeMismatch) {
-            try PSFTrainer(configuration: mismatched, options: tinyOptions(.order))
+            try SequenceTrainer(configuration: mismatched, options: tinyOptions(.order))
         }
     }
 
     @Test func longSequencesSwitchToRecomputation() {
-        #expect(PSFTrainer.shouldRecompute(PSFAttnConfiguration(task: .adding, length: 16384), batch: 40))
-        #expect(!PSFTrainer.shouldRecompute(PSFAttnConfiguration(task: .adding, length: 1024), batch: 40))
+        #expect(PSFAttn.shouldRecompute(PSFAttnConfiguration(task: .adding, length: 16384), batch: 40))
+        #expect(!PSFAttn.shouldRecompute(PSFAttnConfiguration(task: .adding, length: 1024), batch: 40))
     }
 
     func expectIO<R>(_ what: String, contains text: String, sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> R) {
@@ -288,15 +288,6 @@ import Testing
             #expect(error.description.contains("nothing was loaded") || text == "signature", "\(what): \(error)", sourceLocation: sourceLocation)
         } catch {
             Issue.record("\(what): expected a SparseFactorError, got \(error)", sourceLocation: sourceLocation)
-        }
-    }
-
-    func expectMessage<R>(_ what: String, contains text: String, sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> R) {
-        do {
-            _ = try body()
-            Issue.record("\(what): expected an error", sourceLocation: sourceLocation)
-        } catch {
-            #expect("\(error)".contains(text), "\(what): \(error)", sourceLocation: sourceLocation)
         }
     }
 }

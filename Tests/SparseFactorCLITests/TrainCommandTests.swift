@@ -17,7 +17,7 @@ import Testing
             #expect(summary[key] != nil, "missing \(key)")
         }
         #expect(summary["task"] as? String == "adding")
-        #expect(summary["model"] as? String == "psf-attn")
+        #expect(summary["model"] as? String == "psf")
         #expect(summary["length"] as? Int == 8)
         #expect(summary["epochs"] as? Int == 2)
         #expect(summary["steps"] as? Int == 4)

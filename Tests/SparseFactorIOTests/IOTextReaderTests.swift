@@ -235,6 +235,17 @@ import Testing
         #expect(mesh.faces == [[0, 1, 2]])
     }
 
+    /// Elements are read by name, so each name may appear once (a second `vertex` element was
+    /// read with the first one's layout: found by fuzzing); an element without properties has no
+    /// body, whatever count it declares (it used to be looped over 2^62 times).
+    @Test func plyElementsAreReadByTheirOwnLayout() throws {
+        let twice = "ply\nformat ascii 1.0\nelement vertex 0\nproperty float x\nproperty float y\nproperty float z\nelement vertex 1\nproperty float w\nend_header\n1\n"
+        #expect(errorMessage { try MeshReader.read(url: scratch.file("twice.ply", twice)) }.contains("a second \"vertex\" element"))
+        let empty = "ply\nformat ascii 1.0\nelement nothing 4611686018427387904\nelement vertex 3\nproperty float x\nproperty float y\nproperty float z\nelement face 1\nproperty list uchar int vertex_indices\nend_header\n0 0 0\n1 0 0\n0 1 0\n3 0 1 2\n"
+        let mesh = try MeshReader.read(url: scratch.file("empty.ply", empty))
+        #expect(mesh.faces == [[0, 1, 2]])
+    }
+
     @Test func binaryLittleEndianPLYCube() throws {
         // The cube again, stored in binary: float x y z, then uchar count + int indices per face.
         let header = "ply\nformat binary_little_endian 1.0\nelement vertex 8\nproperty float x\nproperty float y\nproperty float z\nelement face 6\nproperty list uchar int vertex_indices\nend_header\n"

@@ -115,3 +115,13 @@ package func errorMessage(_ body: () throws -> Any) -> String {
     do { _ = try body() } catch let error as SparseFactorError { return error.description } catch { return "unexpected \(error)" }
     return ""
 }
+
+/// Expects `body` to throw an error whose description contains `text`.
+package func expectMessage<R>(_ what: String, contains text: String, sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> R) {
+    do {
+        _ = try body()
+        Issue.record("\(what): expected an error", sourceLocation: sourceLocation)
+    } catch {
+        #expect("\(error)".contains(text), "\(what): \(error)", sourceLocation: sourceLocation)
+    }
+}

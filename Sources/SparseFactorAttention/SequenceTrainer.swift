@@ -3,24 +3,26 @@ import SparseFactorNN
 import SparseFactorIO
 import Foundation
 
-/// Trains a PSF-Attn model on a synthetic task: epochs of shuffled minibatches, Adam,
-/// validation and test after every epoch, optional early stopping, checkpoints that resume
-/// bit-exactly, and a clear stop on a NaN or infinite loss.
+/// Trains a sequence model (PSF-Attn or a baseline, see ``ModelKind``) on a synthetic task:
+/// epochs of shuffled minibatches, Adam, validation and test after every epoch, optional early
+/// stopping, checkpoints that resume bit-exactly, and a clear stop on a NaN or infinite loss.
+/// Every model gets the same data, order, optimizer and stopping rules, so the runs differ
+/// only by the model.
 ///
 /// ```swift
 /// var options = TrainingOptions(task: .adding, length: 128)
 /// options.trainSize = 4_000; options.epochs = 3
-/// let trainer = try PSFTrainer(options: options)
+/// let trainer = try SequenceTrainer(model: .transformer, options: options)
 /// trainer.checkpointURL = URL(fileURLWithPath: "adding.ckpt")
 /// trainer.onEpoch = { print($0.epoch, $0.validation?.accuracy ?? 0) }
 /// let summary = try trainer.train()
 /// print(summary.test?.accuracy ?? 0)
 /// ```
-public final class PSFTrainer {
+public final class SequenceTrainer {
     /// The run's options.
     public let options: TrainingOptions
     /// The model being trained.
-    public let model: PSFAttn
+    public let model: any SequenceModel
     /// Adam over the model's parameters.
     public let optimizer: Adam
     /// The three datasets (generated on demand from the seed).
@@ -45,19 +47,28 @@ public final class PSFTrainer {
     private var permutation: [Int] = []
     private var lastCheckpointStep: Int?
 
-    /// A fresh run with the paper's model for the task (see ``PSFAttnConfiguration/init(task:length:)``).
+    /// A fresh run of PSF-Attn with the paper's configuration for the task (see ``PSFAttnConfiguration/init(task:length:)``).
     public convenience init(options: TrainingOptions) throws {
-        try self.init(configuration: PSFAttnConfiguration(task: options.task, length: options.length), options: options)
+        try self.init(model: .psf, options: options)
     }
 
-    /// A fresh run with a given model shape.
-    public init(configuration: PSFAttnConfiguration, options: TrainingOptions) throws {
+    /// A fresh run of a model kind with its default configuration for the task (see ``ModelConfiguration/init(kind:task:length:)``).
+    public convenience init(model kind: ModelKind, options: TrainingOptions) throws {
+        try self.init(configuration: ModelConfiguration(kind: kind, task: options.task, length: options.length), options: options)
+    }
+
+    /// A fresh run of PSF-Attn with a given shape.
+    public convenience init(configuration: PSFAttnConfiguration, options: TrainingOptions) throws {
+        try self.init(configuration: .psf(configuration), options: options)
+    }
+
+    /// A fresh run with a given model kind and shape.
+    public init(configuration: ModelConfiguration, options: TrainingOptions) throws {
         try options.validate()
         guard configuration.length == options.length else {
             throw SparseFactorError.shapeMismatch(expected: "a model of length \(options.length) (the task's)", got: "length \(configuration.length)")
         }
-        let expectedInput: PSFAttnConfiguration.Input = options.task.usesTokens
-            ? .tokens(vocabulary: SyntheticTask.OrderToken.vocabulary) : .features(count: SyntheticTask.adding.featuresPerPosition)
+        let expectedInput = SequenceInput(task: options.task)
         guard configuration.input == expectedInput, configuration.outputs == options.task.outputCount else {
             throw SparseFactorError.shapeMismatch(expected: "a model with input \(expectedInput) and \(options.task.outputCount) outputs for the \(options.task.rawValue) task",
                                                   got: "input \(configuration.input), \(configuration.outputs) outputs")
@@ -66,21 +77,22 @@ public final class PSFTrainer {
         try MemoryBudget.check("the shuffled order of \(options.trainSize) training sequences", counts: [options.trainSize],
                                scalarBytes: MemoryLayout<Int>.size)
         self.options = options
-        model = try PSFAttn(configuration: configuration, seed: mixSeed(options.seed, 0x6D6F_6465_6C))   // "model"
+        model = try configuration.makeModel(seed: mixSeed(options.seed, 0x6D6F_6465_6C))   // "model"
         optimizer = try Adam(parameters: model.parameters, learningRate: options.learningRate)
         (train, validation, test) = try SyntheticDataset.splits(task: options.task, length: options.length, trainSize: options.trainSize,
                                                                  validationSize: options.validationSize, testSize: options.testSize,
                                                                  seed: options.seed)
-        model.recomputesFactorValues = Self.shouldRecompute(configuration, batch: options.batchSize)
+        model.prepareTraining(batch: options.batchSize)
         model.computesInputGradient = false     // training needs the parameters' gradients only
     }
 
     /// Continues the run saved in `checkpoint`. `options` may change only the number of epochs,
     /// early stopping and the target accuracy; anything else that differs is refused with a
     /// message listing it, as is a checkpoint of another model shape.
+    /// Without `configuration`, the checkpoint's own model is continued.
     public convenience init(resuming checkpoint: TrainingCheckpoint, options: TrainingOptions,
-                            configuration: PSFAttnConfiguration? = nil, source: String = "the checkpoint") throws {
-        let wanted = configuration ?? PSFAttnConfiguration(task: options.task, length: options.length)
+                            configuration: ModelConfiguration? = nil, source: String = "the checkpoint") throws {
+        let wanted = configuration ?? checkpoint.configuration
         let shape = checkpoint.configuration.differences(from: wanted)
         guard shape.isEmpty else {
             throw SparseFactorError.invalidArgument(
@@ -97,7 +109,7 @@ public final class PSFTrainer {
 
     /// The run's state now, ready to be written.
     public func checkpoint() -> TrainingCheckpoint {
-        TrainingCheckpoint(configuration: model.configuration, options: options, progress: progress,
+        TrainingCheckpoint(configuration: model.modelConfiguration, options: options, progress: progress,
                            parameters: model.parameters.map { ($0.name, $0.value) }, optimizer: optimizer.state)
     }
 
@@ -160,6 +172,7 @@ public final class PSFTrainer {
         let indices = batchIndices(epoch: progress.epoch, step: progress.stepInEpoch)
         let (x, y) = try train.batch(indices)
         model.isTraining = true
+        model.prepareStep(progress.globalStep)
         optimizer.zeroGradients()
         let prediction: Tensor
         do {
@@ -221,7 +234,7 @@ public final class PSFTrainer {
 
     /// The summary of the run so far.
     public func summary() -> TrainingSummary {
-        TrainingSummary(task: options.task, length: options.length, parameterCount: model.parameterCount,
+        TrainingSummary(task: options.task, model: model.modelConfiguration.kind, length: options.length, parameterCount: model.parameterCount,
                         epochs: progress.epoch, steps: progress.globalStep, trainSeconds: progress.trainSeconds,
                         evaluationSeconds: progress.evaluationSeconds,
                         msPerStep: progress.globalStep > 0 ? progress.trainSeconds * 1e3 / Double(progress.globalStep) : 0,
@@ -315,17 +328,6 @@ public final class PSFTrainer {
             return zip(try prediction.argmaxLastDimension(), target.values).filter { Float($0) == $1 }.count
         }
     }
-
-    /// Whether to recompute the factor MLPs in backward: when keeping their activations
-    /// (two B × N × hidden blocks per factor) would take more than 512 MiB.
-    static func shouldRecompute(_ c: PSFAttnConfiguration, batch: Int) -> Bool {
-        let hidden = (try? MLP.parseConfig(c.factorMLP))?.reduce(0) { total, item in
-            if case .linear(let w) = item { return total + 2 * w }
-            return total
-        } ?? 0
-        let bytes = Double(c.layers * c.factorCount) * Double(batch) * Double(c.length) * Double(hidden) * 4
-        return bytes > 512 * 1024 * 1024
-    }
 }
 
 /// CPU seconds used by the process so far, all threads (for ms/step figures beside wall time).
@@ -367,6 +369,8 @@ public struct EpochReport: Sendable {
 /// The outcome of a run (or of the run so far).
 public struct TrainingSummary: Sendable {
     public var task: SyntheticTask
+    /// The model's kind.
+    public var model: ModelKind
     public var length: Int
     public var parameterCount: Int
     /// Epochs completed.
@@ -387,3 +391,7 @@ public struct TrainingSummary: Sendable {
     public var test: Evaluation?
     public var stoppedEarly: Bool
 }
+
+/// The trainer's name before the baselines existed.
+@available(*, deprecated, renamed: "SequenceTrainer")
+public typealias PSFTrainer = SequenceTrainer

@@ -1,0 +1,71 @@
+"""Hand-written SVG line charts for the attention results (no plotting library needed).
+
+line_chart(series, ...) draws one polyline per series over a log2 x axis and a linear or log10
+y axis; `series` maps a label to a list of (x, y) points (points with y None are skipped).
+"""
+import math
+
+COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f"]
+
+
+def escape(text):
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def line_chart(series, title, x_label, y_label, log_y=False, y_range=None, width=640, height=400):
+    points = [(x, y) for values in series.values() for x, y in values if y is not None and (y > 0 or not log_y)]
+    if not points:
+        return f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="60"><text x="10" y="30">{escape(title)}: no data</text></svg>\n'
+    left, right, top, bottom = 70, 150, 40, 50
+    xs = [math.log2(x) for x, _ in points]
+    x_lo, x_hi = min(xs), max(xs)
+    if x_hi == x_lo:
+        x_hi = x_lo + 1
+    if y_range:
+        y_lo, y_hi = y_range
+    elif log_y:
+        y_lo = math.floor(math.log10(min(y for _, y in points)))
+        y_hi = math.ceil(math.log10(max(y for _, y in points)))
+        if y_hi == y_lo:
+            y_hi += 1
+    else:
+        y_lo, y_hi = min(y for _, y in points), max(y for _, y in points)
+        if y_hi == y_lo:
+            y_hi = y_lo + 1
+
+    def px(x):
+        return left + (math.log2(x) - x_lo) / (x_hi - x_lo) * (width - left - right)
+
+    def py(y):
+        v = math.log10(y) if log_y else y
+        return height - bottom - (v - y_lo) / (y_hi - y_lo) * (height - top - bottom)
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
+           f'<text x="{width / 2}" y="20" text-anchor="middle" font-size="14">{escape(title)}</text>',
+           f'<rect x="{left}" y="{top}" width="{width - left - right}" height="{height - top - bottom}" fill="none" stroke="#999"/>']
+    for k in range(int(x_lo), int(x_hi) + 1):
+        x = left + (k - x_lo) / (x_hi - x_lo) * (width - left - right)
+        out.append(f'<line x1="{x:.1f}" y1="{height - bottom}" x2="{x:.1f}" y2="{height - bottom + 4}" stroke="#999"/>')
+        out.append(f'<text x="{x:.1f}" y="{height - bottom + 16}" text-anchor="middle">2^{k}</text>')
+    ticks = range(int(y_lo), int(y_hi) + 1) if log_y else [y_lo + (y_hi - y_lo) * i / 5 for i in range(6)]
+    for t in ticks:
+        y = py(10 ** t if log_y else t)
+        label = f"1e{t}" if log_y else f"{t:g}"
+        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#eee"/>')
+        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{label}</text>')
+    out.append(f'<text x="{(left + width - right) / 2}" y="{height - 12}" text-anchor="middle">{escape(x_label)}</text>')
+    out.append(f'<text x="16" y="{(top + height - bottom) / 2}" text-anchor="middle" '
+               f'transform="rotate(-90 16 {(top + height - bottom) / 2})">{escape(y_label)}</text>')
+    for i, (label, values) in enumerate(series.items()):
+        color = COLORS[i % len(COLORS)]
+        kept = [(x, y) for x, y in values if y is not None and (y > 0 or not log_y)]
+        if len(kept) > 1:
+            path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in kept)
+            out.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"/>')
+        for x, y in kept:
+            out.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3" fill="{color}"/>')
+        out.append(f'<line x1="{width - right + 10}" y1="{top + 14 + 16 * i}" x2="{width - right + 30}" y2="{top + 14 + 16 * i}" '
+                   f'stroke="{color}" stroke-width="2"/>')
+        out.append(f'<text x="{width - right + 35}" y="{top + 18 + 16 * i}">{escape(label)}</text>')
+    out.append("</svg>\n")
+    return "\n".join(out)

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import SparseFactor
+
+/// `sparsefactor evaluate`: scores a saved model of any kind on a freshly generated test set, so a
+/// result can be checked without retraining.
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score a saved model (a train --checkpoint file) on a freshly generated test set.",
+        discussion: """
+            The test set is drawn from a stream of --seed (default: the run's seed) that none of the run's \\
+            training, validation or test splits uses, so no scored sequence was seen in training.
+            """)
+
+    @Option(help: "The checkpoint of a training run (any --model).") var checkpoint: String
+    @Option(name: .customLong("test-size"), parsing: .unconditional, help: "Test sequences (≥ 1).") var testSize = 5_000
+    @Option(parsing: .unconditional, help: "Seed of the fresh test set (default: the run's seed).") var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Sequences per evaluation batch (default: the run's batch).") var batch: Int?
+    @Option(parsing: .unconditional, help: "Threads of the kernels (default: the OpenMP default).") var threads: Int?
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func validate() throws {
+        guard testSize >= 1 else { throw ValidationError("--test-size must be at least 1, got \(testSize)") }
+        if let b = batch, b < 1 { throw ValidationError("--batch must be at least 1, got \(b)") }
+        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
+    }
+
+    func run() throws {
+        try runReportingErrors(json: json) {
+            if let threads { Parallelism.threads = threads }
+            let url = URL(fileURLWithPath: checkpoint)
+            let saved = try TrainingCheckpoint.read(from: url)
+            let trainer = try SequenceTrainer(resuming: saved, options: saved.options, source: url.path)
+            trainer.evaluationBatchSize = batch
+            let options = saved.options
+            let testSeed = seed ?? options.seed
+            let data = try SyntheticDataset.freshTestSet(task: options.task, length: options.length, count: testSize, seed: testSeed)
+            let start = DispatchTime.now().uptimeNanoseconds
+            let result = try trainer.evaluate(data)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+            let kind = trainer.model.modelConfiguration.kind.rawValue
+            if json {
+                var line: [String: Any] = ["event": "evaluation", "model": kind, "task": options.task.rawValue, "length": options.length,
+                                           "params": trainer.model.parameterCount, "test_size": testSize, "seed": testSeed,
+                                           "loss": result.loss, "accuracy": result.accuracy, "steps": saved.progress.globalStep,
+                                           "epochs": saved.progress.epoch, "seconds": seconds, "threads": Parallelism.effectiveThreads]
+                line.merge(trainer.model.modelConfiguration.jsonFields) { current, _ in current }
+                printJSONLine(line)
+            } else {
+                print(String(format: "%@ %@ N=%d (%d parameters, %d steps trained): accuracy %.4f, loss %.5f on %d fresh sequences (seed %llu), %.1f s",
+                             kind, options.task.rawValue, options.length, trainer.model.parameterCount, saved.progress.globalStep,
+                             result.accuracy, result.loss, testSize, testSeed, seconds))
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+@testable import SparseFactorAttention
+import SparseFactorCore
+import SparseFactorNN
+import SparseFactorTestSupport
+import Testing
+
+/// Every model kind through the one trainer: training lowers the loss, a run resumes
+/// bit-exactly from a mid-epoch checkpoint, checkpoints name their model, and results do not
+/// depend on the thread count.
+@Suite struct BaselineTrainingTests {
+    func tinyOptions(_ task: SyntheticTask = .order, length: Int = 8) -> TrainingOptions {
+        var o = TrainingOptions(task: task, length: length)
+        o.trainSize = 100          // 3 steps per epoch: 40, 40, 20
+        o.validationSize = 30
+        o.testSize = 20
+        o.epochs = 4
+        o.seed = 11
+        return o
+    }
+
+    /// Small shapes of every kind; the Transformer and ChordMixer with dropout, so resuming
+    /// must replay the masks too.
+    func tinyConfiguration(_ kind: ModelKind, _ task: SyntheticTask, length: Int) -> ModelConfiguration {
+        switch ModelConfiguration(kind: kind, task: task, length: length) {
+        case .psf(var c): c.embedding = 8; c.channels = 3; return .psf(c)
+        case .paramixer(var c): c.embedding = 8; c.channels = 8; return .paramixer(c)
+        case .transformer(var c): c.embedding = 8; c.heads = 2; c.feedForward = 16; c.dropout = 0.1; return .transformer(c)
+        case .chordMixer(var c): c.trackSize = 2; c.hidden = 8; c.dropout = 0.1; c.pooling = .flatten; return .chordMixer(c)
+        }
+    }
+
+    func bits(_ trainer: SequenceTrainer) -> [[UInt32]] { trainer.model.parameters.map { $0.value.values.map(\.bitPattern) } }
+
+    func temporaryURL(_ name: String) -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("baseline-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(name)")
+    }
+
+    @Test(arguments: ModelKind.allCases)
+    func resumingContinuesBitExactly(kind: ModelKind) throws {
+        let options = tinyOptions()
+        let config = tinyConfiguration(kind, .order, length: 8)
+        let straight = try SequenceTrainer(configuration: config, options: options)
+        try straight.train(maxSteps: 8)
+        let url = temporaryURL("\(kind).ckpt")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let first = try SequenceTrainer(configuration: config, options: options)
+        try first.train(maxSteps: 4)
+        try first.checkpoint().write(to: url)
+        let saved = try TrainingCheckpoint.read(from: url)
+        #expect(saved.configuration == config)
+        let resumed = try SequenceTrainer(resuming: saved, options: options)
+        #expect(resumed.model.modelConfiguration.kind == kind)
+        try resumed.train(maxSteps: 4)
+        #expect(bits(resumed) == bits(straight), "\(kind)")
+        #expect(resumed.optimizer.state == straight.optimizer.state)
+        #expect(bits(straight) != bits(first), "the comparison is not vacuous")
+    }
+
+    @Test(arguments: [ModelKind.transformer, .chordmixer, .paramixer])
+    func trainingLowersTheLoss(kind: ModelKind) throws {
+        var options = tinyOptions(.adding, length: 8)
+        options.trainSize = 400
+        options.epochs = 3
+        options.learningRate = 3e-3
+        let trainer = try SequenceTrainer(configuration: tinyConfiguration(kind, .adding, length: 8), options: options)
+        let before = try trainer.evaluate(trainer.validation)
+        let summary = try trainer.train()
+        let after = try #require(summary.validation)
+        #expect(summary.model == kind)
+        #expect(after.loss < 0.5 * before.loss, "\(kind): validation MSE \(before.loss) → \(after.loss)")
+    }
+
+    @Test func resumingAsAnotherModelIsRefusedNamingIt() throws {
+        let options = tinyOptions()
+        let saved = try SequenceTrainer(configuration: tinyConfiguration(.transformer, .order, length: 8), options: options).checkpoint()
+        expectMessage("transformer as psf", contains: "model: transformer vs psf") {
+            try SequenceTrainer(resuming: saved, options: options, configuration: ModelConfiguration(kind: .psf, task: .order, length: 8))
+        }
+        var wider = TransformerConfiguration(task: .order, length: 8)
+        wider.embedding = 8
+        wider.heads = 2
+        expectMessage("other feed-forward", contains: "feed-forward: 16 vs 64") {
+            try SequenceTrainer(resuming: saved, options: options, configuration: .transformer(wider))
+        }
+    }
+
+    /// Checkpoints written before the baselines existed have no "model" key: they hold PSF-Attn.
+    @Test func checkpointsWithoutAModelKeyArePSFAttn() throws {
+        let options = tinyOptions()
+        let trainer = try SequenceTrainer(options: options)
+        try trainer.train(maxSteps: 2)
+        let container = try CheckpointContainer(decoding: try trainer.checkpoint().encoded(), source: "test")
+        var header = try #require(try JSONSerialization.jsonObject(with: container.header) as? [String: Any])
+        #expect(header["model"] as? String == "psf")
+        header["model"] = nil
+        let old = CheckpointContainer(header: try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]), tensors: container.tensors)
+        let decoded = try TrainingCheckpoint(decoding: old.encoded())
+        #expect(decoded == trainer.checkpoint())
+        #expect(decoded.configuration.kind == .psf)
+    }
+
+    @Test(arguments: [ModelKind.transformer, .chordmixer])
+    func resultsDoNotDependOnTheThreadCount(kind: ModelKind) throws {
+        let saved = Parallelism.threads
+        defer { Parallelism.threads = saved }
+        var results: [[[UInt32]]] = []
+        for threads in [1, 2, 3] {
+            Parallelism.threads = threads
+            var options = tinyOptions(.adding, length: 300)
+            options.trainSize = 6
+            options.batchSize = 3
+            options.epochs = 1
+            let trainer = try SequenceTrainer(configuration: tinyConfiguration(kind, .adding, length: 300), options: options)
+            try trainer.train(maxSteps: 2)
+            results.append(bits(trainer))
+        }
+        #expect(results[0] == results[1] && results[1] == results[2], "\(kind)")
+    }
+}
