@@ -87,7 +87,7 @@ public final class SequenceTrainer {
     }
 
     /// Continues the run saved in `checkpoint`. `options` may change only the number of epochs,
-    /// early stopping and the target accuracy; anything else that differs is refused with a
+    /// early stopping, the target accuracy and the CPU budget (a run its budget stopped goes on under a larger one); anything else that differs is refused with a
     /// message listing it, as is a checkpoint of another model shape.
     /// Without `configuration`, the checkpoint's own model is continued.
     public convenience init(resuming checkpoint: TrainingCheckpoint, options: TrainingOptions,
@@ -140,6 +140,11 @@ public final class SequenceTrainer {
         try optimizer.restore(checkpoint.optimizer)   // throws before changing anything if it does not fit
         for (saved, p) in zip(checkpoint.parameters, parameters) { p.value = saved.value }
         progress = p
+        // A run stopped by its CPU budget continues when resumed with a larger one (or none).
+        if p.stopReason == .budget, (options.cpuBudget ?? .infinity) > p.trainCPUSeconds {
+            progress.stoppedEarly = false
+            progress.stopReason = nil
+        }
         lastCheckpointStep = p.globalStep
     }
 
@@ -155,6 +160,10 @@ public final class SequenceTrainer {
             if progress.stepInEpoch < options.stepsPerEpoch {
                 try step()
                 taken += 1
+                if let budget = options.cpuBudget, progress.trainCPUSeconds >= budget {
+                    try finishEpoch(budgetSpent: true)   // the budget ends this epoch now, with its evaluation
+                    continue
+                }
                 if let interval = checkpointInterval, interval > 0, progress.globalStep % interval == 0,
                    progress.stepInEpoch < options.stepsPerEpoch {
                     try saveCheckpoint()
@@ -240,12 +249,13 @@ public final class SequenceTrainer {
                         msPerStep: progress.globalStep > 0 ? progress.trainSeconds * 1e3 / Double(progress.globalStep) : 0,
                         cpuMsPerStep: progress.globalStep > 0 ? progress.trainCPUSeconds * 1e3 / Double(progress.globalStep) : 0,
                         trainLoss: progress.lastTrainLoss, trainAccuracy: progress.lastTrainAccuracy,
-                        validation: progress.lastValidation, test: progress.lastTest, stoppedEarly: progress.stoppedEarly)
+                        validation: progress.lastValidation, test: progress.lastTest, stoppedEarly: progress.stoppedEarly,
+                        stopReason: progress.stopReason)
     }
 
     // MARK: internals
 
-    private func finishEpoch() throws {
+    private func finishEpoch(budgetSpent: Bool = false) throws {
         let start = DispatchTime.now().uptimeNanoseconds
         let trainLoss = progress.epochLossSum / Double(max(progress.epochSeen, 1))
         let trainAccuracy = Double(progress.epochCorrect) / Double(max(progress.epochSeen, 1))
@@ -271,8 +281,10 @@ public final class SequenceTrainer {
         progress.lastTrainAccuracy = trainAccuracy
         progress.lastValidation = val
         progress.lastTest = tst
-        if let patience = options.earlyStoppingPatience, progress.epochsWithoutImprovement >= patience { progress.stoppedEarly = true }
-        if let target = options.targetAccuracy, let val, val.accuracy >= target { progress.stoppedEarly = true }
+        if let patience = options.earlyStoppingPatience, progress.epochsWithoutImprovement >= patience { progress.stopReason = .patience }
+        if budgetSpent { progress.stopReason = .budget }
+        if let target = options.targetAccuracy, let val, val.accuracy >= target { progress.stopReason = .target }
+        if progress.stopReason != nil { progress.stoppedEarly = true }
         try saveCheckpoint()
         onEpoch?(EpochReport(epoch: progress.epoch, epochs: options.epochs, steps: progress.globalStep, trainLoss: trainLoss,
                              trainAccuracy: trainAccuracy, validation: val, test: tst, improved: improved,
@@ -390,6 +402,8 @@ public struct TrainingSummary: Sendable {
     public var validation: Evaluation?
     public var test: Evaluation?
     public var stoppedEarly: Bool
+    /// Which rule stopped the run early, if one did.
+    public var stopReason: StopReason?
 }
 
 /// The trainer's name before the baselines existed.

@@ -50,6 +50,11 @@ public struct TrainingOptions: Equatable, Sendable {
     public var gradientClipNorm: Float? = nil
     /// How the learning rate changes over the run.
     public var learningRateSchedule: LearningRateSchedule = .constant
+    /// Stop once training steps have used this many process CPU seconds (all threads, all sessions of
+    /// the run): the step that crosses it ends the epoch early, with its evaluation and checkpoint.
+    /// CPU time rather than wall time, so a shared machine's load moves the cap little; still not
+    /// bit-reproducible, unlike every other stopping rule. nil: no budget.
+    public var cpuBudget: Double? = nil
 
     public init(task: SyntheticTask, length: Int) {
         self.task = task
@@ -73,6 +78,9 @@ public struct TrainingOptions: Equatable, Sendable {
         }
         if let t = targetAccuracy, !(t > 0 && t <= 1) {
             throw SparseFactorError.invalidArgument("the target accuracy must be a fraction in (0, 1], got \(t)")
+        }
+        if let b = cpuBudget, !(b.isFinite && b > 0) {
+            throw SparseFactorError.invalidArgument("the CPU budget must be a finite, positive number of seconds, got \(b)")
         }
         if let c = gradientClipNorm, !(c.isFinite && c > 0) {
             throw SparseFactorError.invalidArgument("the gradient clipping norm must be finite and positive, got \(c)")
@@ -130,7 +138,7 @@ extension TrainingOptions: Codable {
         case task, length, trainSize = "train_size", validationSize = "validation_size", testSize = "test_size", epochs
         case batchSize = "batch", learningRate = "learning_rate_bits", seed, earlyStoppingPatience = "early_stopping_patience"
         case targetAccuracy = "target_accuracy_bits", gradientClipNorm = "gradient_clip_bits"
-        case learningRateSchedule = "lr_schedule"
+        case learningRateSchedule = "lr_schedule", cpuBudget = "cpu_budget_bits"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -149,6 +157,7 @@ extension TrainingOptions: Codable {
         gradientClipNorm = c.contains(.gradientClipNorm) ? Float(bitPattern: try c.decodeHex32(.gradientClipNorm)) : nil
         // Absent in checkpoints written before schedules existed: those runs used a constant rate.
         learningRateSchedule = try c.decodeIfPresent(LearningRateSchedule.self, forKey: .learningRateSchedule) ?? .constant
+        cpuBudget = try c.decodeHexIfPresent(.cpuBudget).map { Double(bitPattern: $0) }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -166,6 +175,7 @@ extension TrainingOptions: Codable {
         if let targetAccuracy { try c.encodeHex(targetAccuracy.bitPattern, .targetAccuracy) }
         if let gradientClipNorm { try c.encodeHex(UInt64(gradientClipNorm.bitPattern), .gradientClipNorm) }
         if learningRateSchedule != .constant { try c.encode(learningRateSchedule, forKey: .learningRateSchedule) }
+        if let cpuBudget { try c.encodeHex(cpuBudget.bitPattern, .cpuBudget) }
     }
 }
 
@@ -198,10 +208,22 @@ public struct TrainingProgress: Equatable, Sendable {
     /// The last completed epoch's training loss and accuracy.
     public var lastTrainLoss: Double? = nil
     public var lastTrainAccuracy: Double? = nil
-    /// Whether the run stopped early (patience or target reached).
+    /// Whether the run stopped early (patience, target or CPU budget reached).
     public var stoppedEarly = false
+    /// Which rule stopped it early (nil while it runs or when it ran all its epochs).
+    public var stopReason: StopReason? = nil
 
     public init() {}
+}
+
+/// The rule that ended a run before its planned epochs.
+public enum StopReason: String, Codable, Sendable {
+    /// The validation accuracy reached ``TrainingOptions/targetAccuracy``.
+    case target
+    /// The validation loss did not improve for ``TrainingOptions/earlyStoppingPatience`` epochs.
+    case patience
+    /// Training used ``TrainingOptions/cpuBudget`` CPU seconds.
+    case budget
 }
 
 /// Loss and accuracy of a model on a dataset.
@@ -243,6 +265,7 @@ extension TrainingProgress: Codable {
         case epochsWithoutImprovement = "epochs_without_improvement", trainSeconds = "train_seconds_bits"
         case evaluationSeconds = "evaluation_seconds_bits", trainCPUSeconds = "train_cpu_seconds_bits", lastValidation = "last_validation", lastTest = "last_test"
         case lastTrainLoss = "last_train_loss_bits", lastTrainAccuracy = "last_train_accuracy_bits", stoppedEarly = "stopped_early"
+        case stopReason = "stop_reason"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -263,6 +286,7 @@ extension TrainingProgress: Codable {
         lastTrainLoss = try c.decodeHexIfPresent(.lastTrainLoss).map { Double(bitPattern: $0) }
         lastTrainAccuracy = try c.decodeHexIfPresent(.lastTrainAccuracy).map { Double(bitPattern: $0) }
         stoppedEarly = try c.decode(Bool.self, forKey: .stoppedEarly)
+        stopReason = try c.decodeIfPresent(StopReason.self, forKey: .stopReason)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -283,6 +307,7 @@ extension TrainingProgress: Codable {
         if let lastTrainLoss { try c.encodeHex(lastTrainLoss.bitPattern, .lastTrainLoss) }
         if let lastTrainAccuracy { try c.encodeHex(lastTrainAccuracy.bitPattern, .lastTrainAccuracy) }
         try c.encode(stoppedEarly, forKey: .stoppedEarly)
+        try c.encodeIfPresent(stopReason, forKey: .stopReason)
     }
 }
 

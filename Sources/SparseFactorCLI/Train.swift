@@ -40,6 +40,9 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("target-accuracy"), parsing: .unconditional, help: "Stop after the epoch whose validation accuracy reaches this fraction.")
     var targetAccuracy: Double?
     @Option(name: .customLong("max-steps"), parsing: .unconditional, help: "Stop after this many steps in this session (benchmarks).") var maxSteps: Int?
+    @Option(name: .customLong("cpu-budget"), parsing: .unconditional,
+            help: "Stop once training has used this many process CPU seconds (all threads, all sessions of the run); the step that crosses it ends the epoch with its evaluation.")
+    var cpuBudget: Double?
     @Option(name: .customLong("clip"), parsing: .unconditional, help: "Clip the global gradient norm to this value.") var clipNorm: Float?
     @Option(parsing: .unconditional, help: "Threads of the kernels (default: the OpenMP default).") var threads: Int?
     @Flag(help: "JSON-lines logs per epoch; the last line is the run's summary.") var json = false
@@ -57,6 +60,7 @@ struct Train: ParsableCommand {
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
         if let c = checkpointEvery, c < 1 { throw ValidationError("--checkpoint-every must be at least 1, got \(c)") }
         if let s = maxSteps, s < 0 { throw ValidationError("--max-steps must not be negative, got \(s)") }
+        if let b = cpuBudget, !(b.isFinite && b > 0) { throw ValidationError("--cpu-budget must be a positive number of seconds, got \(b)") }
         if resume && checkpoint == nil { throw ValidationError("--resume needs --checkpoint PATH") }
         if resume && overwrite { throw ValidationError("--resume continues the checkpoint and --overwrite replaces it: give one of them") }
         if recompute != .auto, ![.psf, .paramixer].contains(modelOptions.model) {
@@ -80,6 +84,7 @@ struct Train: ParsableCommand {
             options.earlyStoppingPatience = patience
             options.targetAccuracy = targetAccuracy
             options.gradientClipNorm = clipNorm
+            options.cpuBudget = cpuBudget
             try options.validate()
 
             // A resumed run continues the checkpoint's model unless model options are given (then they must match it).
@@ -154,7 +159,7 @@ struct Train: ParsableCommand {
                 if let v = e.validation { text += String(format: "  val loss %.5f acc %.4f", v.loss, v.accuracy) }
                 if let t = e.test { text += String(format: "  test loss %.5f acc %.4f", t.loss, t.accuracy) }
                 text += String(format: "  (%.1f s training)", e.trainSeconds)
-                if e.stoppedEarly { text += "  — stopping early" }
+                if e.stoppedEarly { text += "  — stopping early (\(trainer.progress.stopReason?.rawValue ?? "rule"))" }
                 print(text)
             }
             fflush(nil)   // all streams: epoch lines appear as they happen even in a pipe
@@ -170,6 +175,9 @@ struct Train: ParsableCommand {
                 "cpu_ms_per_step": summary.cpuMsPerStep, "batch": opts.batchSize,
                 "lr": Double("\(opts.learningRate)") ?? Double(opts.learningRate), "lr_schedule": opts.learningRateSchedule.rawValue, "seed": opts.seed, "train_size": opts.trainSize, "threads": Parallelism.effectiveThreads,
                 "stopped_early": summary.stoppedEarly, "peak_memory_mb": peakMB,
+                // What ended this session: a stopping rule, the planned epochs, or --max-steps (the run can go on).
+                "stopped_by": summary.stopReason?.rawValue ?? (summary.epochs >= opts.epochs ? "epochs" : "max-steps"),
+                "cpu_budget": opts.cpuBudget.map { $0 as Any } ?? NSNull(), "train_cpu_seconds": trainer.progress.trainCPUSeconds,
             ]
             line.merge(trainer.model.modelConfiguration.jsonFields) { current, _ in current }
             if let psf = trainer.model as? PSFAttn { line["recompute_factor_values"] = psf.recomputesFactorValues }

@@ -71,6 +71,25 @@ import Testing
         #expect(after.loss < 0.5 * before.loss, "\(kind): validation MSE \(before.loss) → \(after.loss)")
     }
 
+    @Test func aCPUBudgetEndsTheEpochWithItsEvaluationAndALargerOneContinues() throws {
+        var options = tinyOptions()
+        options.cpuBudget = 1e-9                // spent by the first step
+        let trainer = try SequenceTrainer(configuration: tinyConfiguration(.transformer, .order, length: 8), options: options)
+        let summary = try trainer.train()
+        #expect(summary.stopReason == .budget && summary.stoppedEarly)
+        #expect(summary.steps == 1 && summary.epochs == 1)
+        #expect(summary.validation?.count == 30 && summary.test?.count == 20)
+        var more = options
+        more.cpuBudget = nil
+        let resumed = try SequenceTrainer(resuming: trainer.checkpoint(), options: more)
+        #expect(!resumed.progress.stoppedEarly && resumed.progress.stopReason == nil)
+        let rest = try resumed.train()
+        #expect(rest.epochs == 4 && rest.steps == 1 + 3 * 3 && rest.stopReason == nil)
+        var bad = options
+        bad.cpuBudget = -1
+        expectError("negative budget", matches: \.isInvalidArgument) { try SequenceTrainer(options: bad) }
+    }
+
     @Test func resumingAsAnotherModelIsRefusedNamingIt() throws {
         let options = tinyOptions()
         let saved = try SequenceTrainer(configuration: tinyConfiguration(.transformer, .order, length: 8), options: options).checkpoint()
