@@ -208,3 +208,31 @@ int sf_ref_folded_mlp_backward_f32(float *dz, float *da, float *dct, float *dw2,
         }
     return SF_OK;
 }
+
+/* ChordMixer's rotation written from its definition: out[b, i, c] = inp[b, (i + s) mod n, c],
+ * s = 0 for track 0 and 2^(t-1) mod n for track t = c / track (the power taken in unsigned
+ * 64-bit arithmetic with wrap-around avoided by reducing at every doubling). */
+static int64_t ref_track_shift(int64_t t, int64_t n) {
+    if (t == 0) return 0;
+    uint64_t s = 1 % (uint64_t)n;
+    for (int64_t k = 1; k < t; k++) s = (s * 2) % (uint64_t)n;
+    return (int64_t)s;
+}
+
+int sf_ref_chord_rotate_forward_f32(float *out, const float *inp, int64_t batch, int64_t n, int64_t d, int64_t track) {
+    if (!out || !inp || batch < 1 || n < 1 || d < 1 || track < 1) return SF_ERR_ARGUMENT;
+    for (int64_t b = 0; b < batch; b++)
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t c = 0; c < d; c++)
+                out[(b * n + i) * d + c] = inp[(b * n + (i + ref_track_shift(c / track, n)) % n) * d + c];
+    return SF_OK;
+}
+
+int sf_ref_chord_rotate_backward_f32(float *dinp, const float *dout, int64_t batch, int64_t n, int64_t d, int64_t track) {
+    if (!dinp || !dout || batch < 1 || n < 1 || d < 1 || track < 1) return SF_ERR_ARGUMENT;
+    for (int64_t b = 0; b < batch; b++)
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t c = 0; c < d; c++)
+                dinp[(b * n + (i + ref_track_shift(c / track, n)) % n) * d + c] += dout[(b * n + i) * d + c];
+    return SF_OK;
+}

@@ -75,6 +75,13 @@ int sf_folded_mlp_backward_f32(float *dz, float *da, float *dct, float *dw2, flo
                                const float *z, const float *a, const float *ct, const float *w2, int64_t B, int64_t N, int64_t P,
                                int64_t F, int64_t H, int64_t O, int64_t ld);
 
+/* ChordMixer's parameter-free track rotation. Channels are split into tracks of `track`; track
+ * t = c / track is shifted along the sequence by the Chord offset s(t) (s(0) = 0, s(t) = 2^(t-1) mod n):
+ *   out[b, i, c] = inp[b, (i + s(t)) mod n, c].      out, inp: batch*n*d (no aliasing) */
+int sf_chord_rotate_forward_f32(float *out, const float *inp, int64_t batch, int64_t n, int64_t d, int64_t track);
+/* The transpose, accumulated: dinp[b, (i + s(t)) mod n, c] += dout[b, i, c].      dinp, dout: batch*n*d */
+int sf_chord_rotate_backward_f32(float *dinp, const float *dout, int64_t batch, int64_t n, int64_t d, int64_t track);
+
 #ifdef __cplusplus
 }
 #endif

@@ -41,6 +41,8 @@ int sf_ref_chain_backward_f64(double *dx, double *dw, const double *dy, const do
                               const double *x, const int64_t *cols,
                               int64_t B, int64_t M, int64_t N, int64_t K, int64_t C, int64_t w_bstride);
 
+int sf_ref_chord_rotate_forward_f32(float *out, const float *inp, int64_t batch, int64_t n, int64_t d, int64_t track);
+int sf_ref_chord_rotate_backward_f32(float *dinp, const float *dout, int64_t batch, int64_t n, int64_t d, int64_t track);
 int sf_ref_gelu_forward_f32(float *out, const float *inp, int64_t n);
 int sf_ref_gelu_backward_f32(float *dinp, const float *dout, const float *inp, int64_t n);
 int sf_ref_layernorm_forward_f32(float *out, float *mean, float *rstd, const float *inp,

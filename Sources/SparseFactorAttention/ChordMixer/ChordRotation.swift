@@ -1,5 +1,6 @@
 import SparseFactorCore
 import SparseFactorNN
+internal import CSparseFactorKernels
 
 /// ChordMixer's parameter-free mixing: the channels of `[B, N, D]` are split into tracks of
 /// `trackSize`; track 0 stays, track t ≥ 1 is rotated along the sequence by the Chord offset
@@ -29,46 +30,29 @@ public final class ChordRotation: Layer {
             throw SparseFactorError.shapeMismatch(expected: "a block [B, N, D] to rotate", got: "\(x.shape)")
         }
         shape = x.shape
-        return try Tensor(shape: x.shape, values: rotate(x.values, shape: x.shape, inverse: false))
+        var y = Tensor(shape: x.shape)
+        let status = x.values.withUnsafeBufferPointer { src in
+            y.values.withUnsafeMutableBufferPointer { dst in
+                sf_chord_rotate_forward_f32(dst.baseAddress, src.baseAddress, Int64(x.shape[0]), Int64(x.shape[1]), Int64(x.shape[2]),
+                                            Int64(trackSize))
+            }
+        }
+        try checkKernel(status, "ChordMixer rotation")
+        return y
     }
 
     public func backward(_ outputGradient: Tensor) throws -> Tensor {
-        guard let shape, outputGradient.shape == shape else {
+        guard let shape, outputGradient.shape == shape, outputGradient.count == shape.reduce(1, *) else {
             throw SparseFactorError.invalidArgument("ChordRotation.backward needs a gradient of the last forward's shape")
         }
-        return try Tensor(shape: shape, values: rotate(outputGradient.values, shape: shape, inverse: true))
-    }
-
-    /// The offset of track `t` along a sequence of `n`, reduced mod n.
-    func offset(track t: Int, length n: Int) -> Int {
-        guard t >= 1 else { return 0 }
-        // 2^(t−1) mod n without overflow for any t.
-        var value = 1 % n
-        for _ in 1..<t { value = (value * 2) % n }
-        return value
-    }
-
-    private func rotate(_ x: [Float], shape: [Int], inverse: Bool) -> [Float] {
-        let (batch, n, d) = (shape[0], shape[1], shape[2])
-        var y = [Float](repeating: 0, count: x.count)
-        x.withUnsafeBufferPointer { src in
-            y.withUnsafeMutableBufferPointer { dst in
-                for t in 0...((d - 1) / trackSize) {
-                    let lo = t * trackSize, hi = min(lo + trackSize, d)
-                    let shift = offset(track: t, length: n)
-                    for b in 0..<batch {
-                        let base = b * n * d
-                        for i in 0..<n {
-                            // forward: y[i] = x[i + s]; inverse: y[i + s] = x[i].
-                            let j = i + shift < n ? i + shift : i + shift - n
-                            let (to, from) = inverse ? (j, i) : (i, j)
-                            for c in lo..<hi { dst[base + to * d + c] = src[base + from * d + c] }
-                        }
-                    }
-                }
+        var dx = Tensor(shape: shape)
+        let status = outputGradient.values.withUnsafeBufferPointer { src in
+            dx.values.withUnsafeMutableBufferPointer { dst in
+                sf_chord_rotate_backward_f32(dst.baseAddress, src.baseAddress, Int64(shape[0]), Int64(shape[1]), Int64(shape[2]), Int64(trackSize))
             }
         }
-        return y
+        try checkKernel(status, "ChordMixer rotation backward")
+        return dx
     }
 }
 
