@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""Accuracy by sequence length (Paramixer's figure, on this machine): every model on Adding (psf,
+paramixer, transformer, chordmixer) and Temporal Order (psf, transformer, chordmixer) at
+N = 2^7 ... 2^14, with the same budget for every model at a given N, plus three seeds of every
+model at N = 1024 (Adding).
+
+Budget of a run: stop after the epoch whose validation accuracy reaches 99%, or once training has
+used the CPU budget of its N (process CPU seconds, `train --cpu-budget`; the runs use one thread,
+so a CPU second is a second of one core), whichever comes first; the JSON's `stopped_by` says which.
+Every run writes a checkpoint every 50 steps and resumes from it when the script is run again, so a
+sweep can span sessions; finished runs (in runs.jsonl) are skipped.
+
+  python3 Benchmarks/attention/lengths.py --binary .build/release/sparsefactor            # the whole plan
+  python3 Benchmarks/attention/lengths.py --only adding:psf:1024 --only order:transformer:128
+  python3 Benchmarks/attention/lengths.py --render-only
+
+Writes results/attention/runs.jsonl (one line per finished run, marked "full" when it reached the
+target and "budget-limited" otherwise), lengths.md and lengths.svg; checkpoints of unfinished runs
+are under results/attention/checkpoints/.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from charts import line_chart  # noqa: E402
+
+MODELS = {"adding": ["psf", "paramixer", "transformer", "chordmixer"], "order": ["psf", "transformer", "chordmixer"]}
+LENGTHS = [2 ** k for k in range(7, 15)]
+TARGET = 0.99
+
+
+def cpu_budget(n):
+    """CPU seconds per run: the same for every model at a given N."""
+    return 150 if n <= 1024 else (300 if n <= 4096 else 480)
+
+
+def eval_size(n):
+    return 1000 if n <= 1024 else 400
+
+
+def plan(seeds_at_1024=(1, 2, 3)):
+    runs = []
+    for n in LENGTHS:                      # short sequences first, both tasks, so a partial sweep already says something
+        for task, models in MODELS.items():
+            for model in models:
+                runs.append((task, model, n, 1))
+    for model in MODELS["adding"]:
+        for seed in seeds_at_1024:
+            if seed != 1:
+                runs.append(("adding", model, 1024, seed))
+    return runs
+
+
+def run_id(task, model, n, seed):
+    return f"{task}-{model}-{n}-seed{seed}"
+
+
+def load(path):
+    rows = {}
+    if os.path.exists(path):
+        for line in open(path):
+            if line.strip():
+                row = json.loads(line)
+                rows[row["run"]] = row
+    return rows
+
+
+def atomic_write(path, text):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def train(args, task, model, n, seed, out_dir):
+    rid = run_id(task, model, n, seed)
+    checkpoint = os.path.join(out_dir, "checkpoints", rid + ".ckpt")
+    os.makedirs(os.path.dirname(checkpoint), exist_ok=True)
+    size = eval_size(n)
+    cmd = [args.binary, "train", "--task", task, "--model", model, "--length", str(n), "--seed", str(seed),
+           "--train-size", "10000", "--val-size", str(size), "--test-size", str(size), "--epochs", "1000",
+           "--target-accuracy", str(TARGET), "--cpu-budget", str(cpu_budget(n)), "--threads", str(args.threads),
+           "--checkpoint", checkpoint, "--checkpoint-every", "50", "--json"]
+    cmd += ["--resume"] if os.path.exists(checkpoint) else []
+    if args.max_seconds:
+        # The session's own limit: stop this process in time, keeping its checkpoint for the next session.
+        remaining = args.deadline - time.time()
+        if remaining < 60:
+            return None
+    start = time.time()
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True,
+                              timeout=(args.deadline - time.time()) if args.max_seconds else None)
+    except subprocess.TimeoutExpired:
+        print(f"{rid}: stopped for the session's time limit; resumes from {checkpoint}", flush=True)
+        return None
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    summary = json.loads(lines[-1]) if lines else {}
+    if done.returncode != 0 or summary.get("event") != "summary":
+        return {"run": rid, "task": task, "model": model, "length": n, "seed": seed, "status": "failed",
+                "error": summary.get("error") or done.stderr[-300:]}
+    status = "full" if summary.get("stopped_by") == "target" else "budget-limited"
+    return {"run": rid, "status": status, "seed": seed, "wall_seconds": time.time() - start,
+            "command": " ".join(cmd[1:]), **summary}
+
+
+def cell(row):
+    if row is None:
+        return "–"
+    if row["status"] == "failed":
+        return "failed"
+    accuracy = row.get("test_accuracy")
+    text = f"{100 * accuracy:.1f}" if accuracy is not None else "?"
+    return text + ("" if row["status"] == "full" else "*")
+
+
+def render(rows, out_dir):
+    lines = ["# Accuracy by sequence length", "",
+             "Test accuracy (%) of every model, trained with the same budget at each N: stop after the epoch whose",
+             f"validation accuracy reaches {100 * TARGET:.0f}%, or when training has used the CPU budget of that N",
+             "(" + ", ".join(f"N ≤ {n}: {cpu_budget(n)} s" for n in (1024, 4096, 16384)) + " of one core; `train --cpu-budget`).",
+             "`*`: the budget ended the run before the target (budget-limited); no mark: it reached the target (full).",
+             "Adam lr 1e-3, batch 40, 10,000 training sequences per epoch (generated from the seed), validation and test sets",
+             f"of {eval_size(1024)} (N ≤ 1024) or {eval_size(2048)} sequences. Every run is in [runs.jsonl](runs.jsonl) with its command.",
+             "Chart: [lengths.svg](lengths.svg).", ""]
+    for task, models in MODELS.items():
+        lines += [f"## {task.capitalize()}", "", "| model | " + " | ".join(f"2^{n.bit_length() - 1}" for n in LENGTHS) + " |",
+                  "|---|" + "---:|" * len(LENGTHS)]
+        for model in models:
+            lines.append(f"| {model} | " + " | ".join(cell(rows.get(run_id(task, model, n, 1))) for n in LENGTHS) + " |")
+        lines.append("")
+    lines += ["## Three seeds at N = 1024 (Adding)", "", "| model | seed 1 | seed 2 | seed 3 |", "|---|---:|---:|---:|"]
+    for model in MODELS["adding"]:
+        lines.append(f"| {model} | " + " | ".join(cell(rows.get(run_id("adding", model, 1024, s))) for s in (1, 2, 3)) + " |")
+    atomic_write(os.path.join(out_dir, "lengths.md"), "\n".join(lines) + "\n")
+    charts = []
+    for task, models in MODELS.items():
+        series = {}
+        for model in models:
+            pts = []
+            for n in LENGTHS:
+                row = rows.get(run_id(task, model, n, 1))
+                if row and row.get("test_accuracy") is not None:
+                    pts.append((n, 100 * row["test_accuracy"]))
+            series[model] = pts
+        charts.append(line_chart(series, f"{task}: test accuracy (%) by N, equal budgets", "sequence length N", "accuracy %",
+                                 y_range=(0, 100)))
+    body = "".join(f'<g transform="translate(0 {400 * i})">' + c.split(">", 1)[1].rsplit("</svg>", 1)[0] + "</g>\n"
+                   for i, c in enumerate(charts))
+    atomic_write(os.path.join(out_dir, "lengths.svg"),
+                 f'<svg xmlns="http://www.w3.org/2000/svg" width="640" height="{400 * len(charts)}">\n{body}</svg>\n')
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", default=".build/release/sparsefactor")
+    parser.add_argument("--out", default="results/attention")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--only", action="append", default=[], help="TASK:MODEL:N[:SEED], repeatable")
+    parser.add_argument("--max-seconds", type=float, default=0, help="stop starting or running runs after this long")
+    parser.add_argument("--render-only", action="store_true")
+    args = parser.parse_args()
+    args.deadline = time.time() + args.max_seconds
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, "runs.jsonl")
+    if not args.render_only:
+        todo = plan()
+        if args.only:
+            wanted = {tuple(o.split(":")) for o in args.only}
+            todo = [r for r in todo if (r[0], r[1], str(r[2])) in wanted or (r[0], r[1], str(r[2]), str(r[3])) in wanted]
+        for task, model, n, seed in todo:
+            if run_id(task, model, n, seed) in load(path):
+                continue
+            row = train(args, task, model, n, seed, args.out)
+            if row is None:
+                break
+            with open(path, "a") as f:
+                f.write(json.dumps(row, sort_keys=True) + "\n")
+            checkpoint = os.path.join(args.out, "checkpoints", row["run"] + ".ckpt")
+            if row["status"] != "failed" and os.path.exists(checkpoint):
+                os.remove(checkpoint)   # finished: its result is in runs.jsonl
+            print(f"{row['run']}: {cell(row)} ({row.get('stopped_by', row.get('error', ''))}, {row.get('steps', 0)} steps)", flush=True)
+            render(load(path), args.out)
+    render(load(path), args.out)
+
+
+if __name__ == "__main__":
+    main()
