@@ -14,6 +14,13 @@ sweep can span sessions; finished runs (in runs.jsonl) are skipped.
   python3 Benchmarks/attention/lengths.py --only adding:psf:1024 --only order:transformer:128
   python3 Benchmarks/attention/lengths.py --render-only
 
+`--plan psf-full` instead trains PSF-Attn on both tasks at N = 2^11 ... 2^14 to the target with no
+CPU budget (40,000 training sequences per epoch, up to 20 epochs; Temporal Order with a cosine
+learning-rate schedule over 10 epochs): the paper's claim that it reaches 99% at every length.
+These runs take hours at the longest N; run them in the background, they resume across sessions:
+
+  nohup python3 Benchmarks/attention/lengths.py --plan psf-full --threads 1 &
+
 Writes results/attention/runs.jsonl (one line per finished run, marked "full" when it reached the
 target and "budget-limited" otherwise), lengths.md and lengths.svg; checkpoints of unfinished runs
 are under results/attention/checkpoints/.
@@ -55,8 +62,15 @@ def plan(seeds_at_1024=(1, 2, 3)):
     return runs
 
 
-def run_id(task, model, n, seed):
-    return f"{task}-{model}-{n}-seed{seed}"
+FULL_LENGTHS = [2 ** k for k in range(11, 15)]
+
+
+def full_plan():
+    return [(task, "psf", n, 1) for n in FULL_LENGTHS for task in ("adding", "order")]
+
+
+def run_id(task, model, n, seed, full=False):
+    return ("full-" if full else "") + f"{task}-{model}-{n}-seed{seed}"
 
 
 def load(path):
@@ -70,21 +84,25 @@ def load(path):
 
 
 def atomic_write(path, text):
-    tmp = path + ".tmp"
+    tmp = f"{path}.{os.getpid()}.tmp"   # unique: two sweeps may render at once
     with open(tmp, "w") as f:
         f.write(text)
     os.replace(tmp, path)
 
 
 def train(args, task, model, n, seed, out_dir):
-    rid = run_id(task, model, n, seed)
+    full = args.plan == "psf-full"
+    rid = run_id(task, model, n, seed, full)
     checkpoint = os.path.join(out_dir, "checkpoints", rid + ".ckpt")
     os.makedirs(os.path.dirname(checkpoint), exist_ok=True)
     size = eval_size(n)
     cmd = [args.binary, "train", "--task", task, "--model", model, "--length", str(n), "--seed", str(seed),
-           "--train-size", "10000", "--val-size", str(size), "--test-size", str(size), "--epochs", "1000",
-           "--target-accuracy", str(TARGET), "--cpu-budget", str(cpu_budget(n)), "--threads", str(args.threads),
+           "--val-size", str(size), "--test-size", str(size), "--target-accuracy", str(TARGET), "--threads", str(args.threads),
            "--checkpoint", checkpoint, "--checkpoint-every", "50", "--json"]
+    if full:
+        cmd += ["--train-size", "40000"] + (["--epochs", "10", "--lr-schedule", "cosine"] if task == "order" else ["--epochs", "20"])
+    else:
+        cmd += ["--train-size", "10000", "--epochs", "1000", "--cpu-budget", str(cpu_budget(n))]
     cmd += ["--resume"] if os.path.exists(checkpoint) else []
     if args.max_seconds:
         # The session's own limit: stop this process in time, keeping its checkpoint for the next session.
@@ -136,6 +154,13 @@ def render(rows, out_dir):
     lines += ["## Three seeds at N = 1024 (Adding)", "", "| model | seed 1 | seed 2 | seed 3 |", "|---|---:|---:|---:|"]
     for model in MODELS["adding"]:
         lines.append(f"| {model} | " + " | ".join(cell(rows.get(run_id("adding", model, 1024, s))) for s in (1, 2, 3)) + " |")
+    lines += ["", "## PSF-Attn trained to the target (no budget; `--plan psf-full`)", "",
+              "| task | " + " | ".join(f"2^{n.bit_length() - 1}" for n in FULL_LENGTHS) + " |", "|---|" + "---:|" * len(FULL_LENGTHS)]
+    for task in ("adding", "order"):
+        def full_cell(n):
+            row = rows.get(run_id(task, "psf", n, 1, True))
+            return cell(row) + (f" ({row['steps']} steps)" if row and row.get("steps") else "")
+        lines.append(f"| {task} | " + " | ".join(full_cell(n) for n in FULL_LENGTHS) + " |")
     atomic_write(os.path.join(out_dir, "lengths.md"), "\n".join(lines) + "\n")
     charts = []
     for task, models in MODELS.items():
@@ -163,17 +188,18 @@ def main():
     parser.add_argument("--only", action="append", default=[], help="TASK:MODEL:N[:SEED], repeatable")
     parser.add_argument("--max-seconds", type=float, default=0, help="stop starting or running runs after this long")
     parser.add_argument("--render-only", action="store_true")
+    parser.add_argument("--plan", choices=["sweep", "psf-full"], default="sweep")
     args = parser.parse_args()
     args.deadline = time.time() + args.max_seconds
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "runs.jsonl")
     if not args.render_only:
-        todo = plan()
+        todo = plan() if args.plan == "sweep" else full_plan()
         if args.only:
             wanted = {tuple(o.split(":")) for o in args.only}
             todo = [r for r in todo if (r[0], r[1], str(r[2])) in wanted or (r[0], r[1], str(r[2]), str(r[3])) in wanted]
         for task, model, n, seed in todo:
-            if run_id(task, model, n, seed) in load(path):
+            if run_id(task, model, n, seed, args.plan == "psf-full") in load(path):
                 continue
             row = train(args, task, model, n, seed, args.out)
             if row is None:

@@ -26,7 +26,7 @@ MODELS = ["psf", "paramixer", "transformer", "chordmixer"]
 
 
 def atomic_write(path, text):
-    tmp = path + ".tmp"
+    tmp = f"{path}.{os.getpid()}.tmp"   # unique: two sweeps may render at once
     with open(tmp, "w") as f:
         f.write(text)
     os.replace(tmp, path)
