@@ -4,7 +4,7 @@
  *   sparsefactor-kernel-bench [--n N] [--channels C] [--batch B] [--threads T]
  *                             [--kernel forward|transpose|backward|chain-forward|chain-backward|all]
  *                             [--dtype f32|f64] [--repeats R] [--per-item 0|1]
- *   sparsefactor-kernel-bench --kernel attention [--threads T] [--repeats R]
+ *   sparsefactor-kernel-bench --kernel attention|favor [--threads T] [--repeats R]
  *
  * With --per-item 1 every batch item has its own factor values (the parametric model's case).
  * Prints, per kernel, the median time of one call and its GFLOP/s and GB/s (bytes = the
@@ -12,6 +12,8 @@
  * --kernel attention (not part of "all": its reference takes tens of seconds) times the attention
  * kernels at the Transformer layer's shape, B = 40, H = 4, Dh = 8, q/k/v packed in one [B, N, 96]
  * buffer: forward and forward+backward at N = 1024 and 4096, and the naive reference at N = 1024.
+ * --kernel favor times the FAVOR+ kernels at the same shape with m = 256 features per head, at N = 1024, 4096
+ * and 16384, and the naive reference at N = 1024.
  */
 #include "sparse_factor_kernels.h"
 #include "sparse_factor_reference.h"
@@ -165,6 +167,79 @@ static int bench_attention(int64_t repeats) {
     return 0;
 }
 
+/* ---- FAVOR+ ------------------------------------------------------------------------------ */
+
+typedef struct {
+    int reference, backward;
+    int64_t b, h, n, dh, m;
+    float *qkv, *features, *out, *dout, *grad;
+} favor_case;
+
+static int run_favor(const favor_case *a) {
+    const int64_t d = a->h * a->dh, ld = 3 * d;
+    int rc = (a->reference ? sf_ref_favor_forward_f32 : sf_favor_forward_f32)(
+        a->out, a->qkv, a->qkv + d, a->qkv + 2 * d, a->features, a->b, a->h, a->n, a->dh, ld, a->m);
+    if (rc == SF_OK && a->backward)
+        rc = (a->reference ? sf_ref_favor_backward_f32 : sf_favor_backward_f32)(
+            a->grad, a->grad + d, a->grad + 2 * d, a->dout, a->out, a->qkv, a->qkv + d, a->qkv + 2 * d, a->features,
+            a->b, a->h, a->n, a->dh, ld, a->m);
+    return rc;
+}
+
+/* Median of `repeats` calls (0: as many as fit in about 2 s, 1 to 20), after one warm-up call. */
+static double time_favor(const favor_case *a, int64_t repeats, int64_t *reps_out) {
+    double t0 = now_ms();
+    if (run_favor(a) != SF_OK) return -1;
+    const double probe = now_ms() - t0;
+    int64_t reps = repeats ? repeats : (int64_t)(2000.0 / (probe > 1e-3 ? probe : 1e-3));
+    if (reps < 1) reps = 1;
+    if (!repeats && reps > 20) reps = 20;
+    double *times = malloc(sizeof(double) * (size_t)reps);
+    for (int64_t r = 0; r < reps; r++) {
+        t0 = now_ms();
+        run_favor(a);
+        times[r] = now_ms() - t0;
+    }
+    qsort(times, (size_t)reps, sizeof(double), cmp_double);
+    const double ms = times[reps / 2];
+    free(times);
+    *reps_out = reps;
+    return ms;
+}
+
+static int bench_favor(int64_t repeats) {
+    const int64_t b = 40, h = 4, dh = 8, d = h * dh, m = 256, sizes[3] = {1024, 4096, 16384};
+    printf("favor B=%lld H=%lld Dh=%lld ld=%lld (packed qkv) m=%lld threads=%d cpu=%s\n", (long long)b, (long long)h,
+           (long long)dh, (long long)(3 * d), (long long)m, sf_get_num_threads(), sf_cpu_dispatch_name());
+    float *features = malloc((size_t)(h * m * dh) * sizeof(float));
+    if (!features || sf_favor_features_f32(features, h, m, dh, 1) != SF_OK) { fprintf(stderr, "features failed\n"); return 1; }
+    for (int s = 0; s < 3; s++) {
+        const int64_t n = sizes[s];
+        const size_t packed = (size_t)(b * n * 3 * d), rows = (size_t)(b * n * d);
+        favor_case a = {0, 0, b, h, n, dh, m, malloc(packed * sizeof(float)), features, malloc(rows * sizeof(float)),
+                        malloc(rows * sizeof(float)), calloc(packed, sizeof(float))};
+        if (!a.qkv || !a.out || !a.dout || !a.grad) { fprintf(stderr, "out of memory\n"); return 1; }
+        srand(2);
+        for (size_t e = 0; e < packed; e++) a.qkv[e] = 2.0f * (float)rand() / (float)RAND_MAX - 1.0f;
+        for (size_t e = 0; e < rows; e++) a.dout[e] = 2.0f * (float)rand() / (float)RAND_MAX - 1.0f;
+        for (int reference = 0; reference <= (n == 1024); reference++) {
+            double ms[2];
+            int64_t reps[2];
+            for (int backward = 0; backward <= 1; backward++) {
+                a.reference = reference;
+                a.backward = backward;
+                ms[backward] = time_favor(&a, reference ? 1 : repeats, &reps[backward]);
+                if (ms[backward] < 0) { fprintf(stderr, "favor failed\n"); return 1; }
+            }
+            printf("favor %-9s N=%-5lld forward %10.2f ms  forward+backward %10.2f ms  (%lld/%lld reps)\n",
+                   reference ? "reference" : "fast", (long long)n, ms[0], ms[1], (long long)reps[0], (long long)reps[1]);
+        }
+        free(a.qkv); free(a.out); free(a.dout); free(a.grad);
+    }
+    free(features);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     int64_t n = 16384, c = 64, b = 1, repeats = 0;
     int threads = 0, f64 = 0, per_item = 0;
@@ -183,6 +258,10 @@ int main(int argc, char **argv) {
     if (!strcmp(kernel, "attention")) {
         sf_set_num_threads(threads);
         return bench_attention(repeats);
+    }
+    if (!strcmp(kernel, "favor")) {
+        sf_set_num_threads(threads);
+        return bench_favor(repeats);
     }
     if (n < 2 || c < 1 || b < 1) { fprintf(stderr, "need N >= 2, C >= 1, B >= 1\n"); return 2; }
     sf_set_num_threads(threads);

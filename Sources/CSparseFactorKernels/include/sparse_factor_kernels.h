@@ -7,6 +7,7 @@
  *   sf_dense.h      GEMM through OpenBLAS and the SVD through LAPACKE
  *   sf_nn.h         neural-network kernels (GELU, LayerNorm, bias, embedding, Adam, folded MLPs)
  *   sf_attention.h  multi-head softmax attention (FlashAttention-style tiles, forward and backward)
+ *   sf_favor.h      Performer's FAVOR+ attention (positive orthogonal random features, forward and backward)
  * The naive oracles (sf_ref_*) are in the CSparseFactorReference target.
  */
 #ifndef SPARSE_FACTOR_KERNELS_H
@@ -19,5 +20,6 @@
 #include "sf_dense.h"
 #include "sf_nn.h"
 #include "sf_attention.h"
+#include "sf_favor.h"
 
 #endif /* SPARSE_FACTOR_KERNELS_H */

@@ -68,6 +68,13 @@ int sf_ref_attention_forward_f32(float *out, float *lse, const float *q, const f
 int sf_ref_attention_backward_f32(float *dq, float *dk, float *dv, const float *dout, const float *out, const float *lse,
                                   const float *q, const float *k, const float *v,
                                   int64_t batch, int64_t heads, int64_t n, int64_t head_dim, int64_t ld, float scale);
+/* FAVOR+ attention, in double with libm, the feature matrices phi(Q), phi(K) materialized per (batch, head);
+ * the backward recomputes everything from q, k, v (out is only checked for presence). */
+int sf_ref_favor_forward_f32(float *out, const float *q, const float *k, const float *v, const float *features,
+                             int64_t batch, int64_t heads, int64_t n, int64_t head_dim, int64_t ld, int64_t m);
+int sf_ref_favor_backward_f32(float *dq, float *dk, float *dv, const float *dout, const float *out,
+                              const float *q, const float *k, const float *v, const float *features,
+                              int64_t batch, int64_t heads, int64_t n, int64_t head_dim, int64_t ld, int64_t m);
 
 #ifdef __cplusplus
 }
