@@ -87,6 +87,8 @@ func runFavor(_ s: FavorShape, inputs: [Float], features: [Float], dout: [Float]
         // Projections spread over tens: the keys' running max moves between chunks (S and z rescaled) and many
         // features are tiny.
         FavorShape(batch: 2, heads: 4, n: 100, headDim: 8, m: 256, packed: true, inputScale: 3),
+        // 126 chunks: the two-level sums over positions, and the running max moving late.
+        FavorShape(batch: 1, heads: 1, n: 4001, headDim: 8, m: 32, inputScale: 2),
     ]
 
     @Test(arguments: shapes)
