@@ -62,7 +62,16 @@ int sf_ref_folded_mlp_backward_f32(float *dz, float *da, float *dct, float *dw2,
                                    int64_t F, int64_t H, int64_t O, int64_t ld);
 int sf_ref_adam_update_f32(float *param, float *m, float *v, const float *grad, int64_t n, float lr,
                            float beta1, float beta2, float eps, float weight_decay, int decoupled, int64_t t);
-/* Softmax attention, O(N^2) in double with libm; the backward recomputes the softmax from q and k. */
+/* Softmax attention, O(n_q n_kv) in double with libm; the backward recomputes the softmax from q and k.
+ * The cross form: n_q queries (row stride ld_q) over n_kv keys and values (row stride ld_kv); the
+ * self-attention form calls it with n_q = n_kv = n, ld_q = ld_kv = ld. */
+int sf_ref_cross_attention_forward_f32(float *out, float *lse, const float *q, const float *k, const float *v,
+                                       int64_t batch, int64_t heads, int64_t n_q, int64_t n_kv, int64_t head_dim,
+                                       int64_t ld_q, int64_t ld_kv, float scale);
+int sf_ref_cross_attention_backward_f32(float *dq, float *dk, float *dv, const float *dout, const float *out,
+                                        const float *lse, const float *q, const float *k, const float *v,
+                                        int64_t batch, int64_t heads, int64_t n_q, int64_t n_kv, int64_t head_dim,
+                                        int64_t ld_q, int64_t ld_kv, float scale);
 int sf_ref_attention_forward_f32(float *out, float *lse, const float *q, const float *k, const float *v,
                                  int64_t batch, int64_t heads, int64_t n, int64_t head_dim, int64_t ld, float scale);
 int sf_ref_attention_backward_f32(float *dq, float *dk, float *dv, const float *dout, const float *out, const float *lse,
