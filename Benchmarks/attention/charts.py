@@ -1,9 +1,12 @@
-"""Hand-written SVG line charts for the attention results (no plotting library needed).
+"""Hand-written SVG line charts for the attention results (no plotting library needed), and the
+atomic file writes of the reports.
 
 line_chart(series, ...) draws one polyline per series over a log2 x axis and a linear or log10
 y axis; `series` maps a label to a list of (x, y) points (points with y None are skipped).
 """
 import math
+import os
+
 
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f"]
 
@@ -69,3 +72,11 @@ def line_chart(series, title, x_label, y_label, log_y=False, y_range=None, width
         out.append(f'<text x="{width - right + 35}" y="{top + 18 + 16 * i}">{escape(label)}</text>')
     out.append("</svg>\n")
     return "\n".join(out)
+
+
+def atomic_write(path, text):
+    """Replaces `path` by `text` through a temporary file and a rename (readers never see half a report)."""
+    tmp = f"{path}.{os.getpid()}.tmp"   # unique: two sweeps may render at once
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)

@@ -33,7 +33,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from charts import line_chart  # noqa: E402
+from charts import atomic_write, line_chart  # noqa: E402
 
 MODELS = {"adding": ["psf", "paramixer", "transformer", "chordmixer"], "order": ["psf", "transformer", "chordmixer"]}
 LENGTHS = [2 ** k for k in range(7, 15)]
@@ -81,13 +81,6 @@ def load(path):
                 row = json.loads(line)
                 rows[row["run"]] = row
     return rows
-
-
-def atomic_write(path, text):
-    tmp = f"{path}.{os.getpid()}.tmp"   # unique: two sweeps may render at once
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 def train(args, task, model, n, seed, out_dir):

@@ -20,16 +20,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from charts import line_chart  # noqa: E402
+from charts import atomic_write, line_chart  # noqa: E402
 
 MODELS = ["psf", "paramixer", "transformer", "chordmixer"]
-
-
-def atomic_write(path, text):
-    tmp = f"{path}.{os.getpid()}.tmp"   # unique: two sweeps may render at once
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 def measure(binary, model, n, args):

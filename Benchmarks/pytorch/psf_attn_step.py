@@ -20,10 +20,11 @@ Prints a human-readable line per variant and, as the LAST line, one JSON object 
 import argparse
 import json
 import math
-import time
 
 import torch
 from torch import nn
+
+from step_timing import adding_batch, time_steps
 
 
 def chord_columns(n):
@@ -77,16 +78,6 @@ class PSFAttn(nn.Module):
         return self.head(v.reshape(v.shape[0], -1))
 
 
-def adding_batch(batch, length, generator):
-    x = torch.rand(batch, length, generator=generator) * 2 - 1
-    marks = torch.zeros(batch, length)
-    for b in range(batch):
-        p = torch.randperm(length, generator=generator)[:2]
-        marks[b, p] = 1
-    target = 0.5 + (x * marks).sum(dim=1, keepdim=True) / 4
-    return torch.stack([x, marks], dim=-1), target
-
-
 def time_variant(args, mixing):
     torch.manual_seed(args.seed)
     model = PSFAttn(args.length, args.embedding, args.hidden, args.channels, mixing)
@@ -102,18 +93,9 @@ def time_variant(args, mixing):
         optimizer.step()
         return loss.item()
 
-    for _ in range(args.warmup):
-        step()
-    times = []
-    cpu_start = time.process_time()
-    for _ in range(args.steps):
-        start = time.perf_counter()
-        step()
-        times.append((time.perf_counter() - start) * 1e3)
-    cpu_ms = (time.process_time() - cpu_start) * 1e3 / args.steps
-    times.sort()
+    median, fastest, cpu_ms = time_steps(step, args.warmup, args.steps)
     params = sum(p.numel() for p in model.parameters())
-    return times[len(times) // 2], times[0], cpu_ms, params
+    return median, fastest, cpu_ms, params
 
 
 def main():

@@ -16,10 +16,11 @@ JSON object with ms_per_step.
 import argparse
 import json
 import resource
-import time
 
 import torch
 from torch import nn
+
+from step_timing import adding_batch, time_steps
 
 
 class TransformerBaseline(nn.Module):
@@ -37,15 +38,6 @@ class TransformerBaseline(nn.Module):
         for layer in self.layers:
             e = layer(e)
         return self.head(e.reshape(e.shape[0], -1))
-
-
-def adding_batch(batch, length, generator):
-    x = torch.rand(batch, length, generator=generator) * 2 - 1
-    marks = torch.zeros(batch, length)
-    for b in range(batch):
-        marks[b, torch.randperm(length, generator=generator)[:2]] = 1
-    target = 0.5 + (x * marks).sum(dim=1, keepdim=True) / 4
-    return torch.stack([x, marks], dim=-1), target
 
 
 def main():
@@ -77,25 +69,15 @@ def main():
         loss.backward()
         optimizer.step()
 
-    for _ in range(args.warmup):
-        step()
-    times = []
-    cpu_start = time.process_time()
-    for _ in range(args.steps):
-        start = time.perf_counter()
-        step()
-        times.append((time.perf_counter() - start) * 1e3)
-    cpu_ms = (time.process_time() - cpu_start) * 1e3 / args.steps
-    times.sort()
-    median = times[len(times) // 2] if len(times) % 2 else 0.5 * (times[len(times) // 2 - 1] + times[len(times) // 2])
+    median, fastest, cpu_ms = time_steps(step, args.warmup, args.steps)
     params = sum(p.numel() for p in model.parameters())
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"pytorch {torch.__version__} transformer: N={args.length} B={args.batch} threads={torch.get_num_threads()} "
-          f"params={params}: median {median:.1f} ms/step (min {times[0]:.1f}), process CPU {cpu_ms:.1f} ms/step, "
+          f"params={params}: median {median:.1f} ms/step (min {fastest:.1f}), process CPU {cpu_ms:.1f} ms/step, "
           f"peak memory {peak_mb:.0f} MB", flush=True)
     print(json.dumps({"framework": "pytorch", "model": "transformer", "torch_version": torch.__version__,
                       "length": args.length, "batch": args.batch, "threads": torch.get_num_threads(), "params": params,
-                      "ms_per_step": median, "ms_min": times[0], "cpu_ms_per_step": cpu_ms, "peak_memory_mb": peak_mb},
+                      "ms_per_step": median, "ms_min": fastest, "cpu_ms_per_step": cpu_ms, "peak_memory_mb": peak_mb},
                      sort_keys=True))
 
 

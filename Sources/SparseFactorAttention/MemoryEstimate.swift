@@ -27,18 +27,13 @@ extension PSFAttnConfiguration {
     /// Throws `SparseFactorError.tooLarge` when it does not fit in an `Int`.
     public func estimatedParameterCount() throws -> Int {
         try validate()
-        guard let count = MemoryBudget.total(try parameterTerms()) else {
-            throw SparseFactorError.tooLarge("a PSF-Attn model of this configuration has more parameters than can be counted")
-        }
-        return count
+        return try ModelEstimates.parameterCount(try parameterTerms(), model: "PSF-Attn model")
     }
 
     /// Refuses a model whose parameters, their gradients and Adam's two moments (4 floats each,
     /// and a fifth for the folded first layers) would not fit in the memory limit.
     func checkParameterMemory() throws {
-        let count = try estimatedParameterCount()
-        try MemoryBudget.check("a PSF-Attn model of \(count) parameters (values, gradients, Adam moments)",
-                               counts: [count, 5], scalarBytes: MemoryLayout<Float>.size)
+        try ModelEstimates.checkParameters(try estimatedParameterCount(), model: "PSF-Attn model", extraCopies: 1)
     }
 
     /// Refuses a training step on `batch` sequences whose activations would not fit: per position and
@@ -48,16 +43,11 @@ extension PSFAttnConfiguration {
     /// model's own memory is checked first (`checkParameterMemory`).
     public func checkStepMemory(batch: Int) throws {
         try checkParameterMemory()
-        guard batch >= 1 else { throw SparseFactorError.invalidArgument("the batch size must be at least 1, got \(batch)") }
         let k = try ChordTopology.linkCount(size: length)
         let hiddenF = try MLP.parseConfig(factorMLP).reduce(0) { if case .linear(let w) = $1 { max($0, w) } else { $0 } }
         let hiddenG = try MLP.parseConfig(valueMLP).reduce(0) { if case .linear(let w) = $1 { max($0, w) } else { $0 } }
-        let perPosition = MemoryBudget.total([[factorCount, hiddenF], [factorCount, k], [factorCount, channels],
-                                              [hiddenG], [channels], [embedding], [4]])
-        guard let perPosition, let perLayer = MemoryBudget.total([[layers, perPosition]]) else {
-            throw SparseFactorError.tooLarge("a PSF-Attn training step of this configuration needs more memory than can be counted")
-        }
-        try MemoryBudget.check("a PSF-Attn training step on \(batch) sequences of N = \(length)",
-                               counts: [batch, length, perLayer, 3], scalarBytes: MemoryLayout<Float>.size)
+        try ModelEstimates.checkStep(model: "PSF-Attn", batch: batch, length: length,
+                                     perPosition: [[layers, factorCount, hiddenF], [layers, factorCount, k], [layers, factorCount, channels],
+                                                   [layers, hiddenG], [layers, channels], [layers, embedding], [layers, 4]])
     }
 }

@@ -7,7 +7,7 @@ extension ModelKind: ExpressibleByArgument {}
 /// An option left out takes the model's own default (``ModelConfiguration/init(kind:task:length:)``);
 /// an option that does not apply to the chosen model is refused, so nothing is silently ignored.
 struct ModelOptions: ParsableArguments {
-    @Option(name: .customLong("model"), help: "The model: psf (default), paramixer, transformer or chordmixer.")
+    @Option(name: .customLong("model"), help: "The model: psf (default), paramixer, transformer, linformer, performer or chordmixer.")
     var givenModel: ModelKind?
 
     /// The chosen kind (PSF-Attn unless `--model` says otherwise).
@@ -19,6 +19,7 @@ struct ModelOptions: ParsableArguments {
         givenModel != nil || embedding != nil || layers != nil || positional != nil || pooling != nil || head != .linear
             || headHidden != 32 || factorMLP != nil || valueMLP != nil || channels != nil || factors != nil || residuals != nil
             || heads != nil || feedForward != nil || dropout != nil || trackSize != nil || hidden != nil || blocks != nil
+            || projectedLength != nil || features != nil
     }
 
     @Option(parsing: .unconditional, help: "Embedding width D (psf, paramixer, transformer).") var embedding: Int?
@@ -35,9 +36,14 @@ struct ModelOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Factors M per layer (psf, paramixer; default ⌈log2 N⌉).") var factors: Int?
     @Flag(inversion: .prefixedNo, help: "Add V0 after every factor (psf, paramixer).") var residuals: Bool?
 
-    @Option(parsing: .unconditional, help: "Attention heads (transformer).") var heads: Int?
-    @Option(name: .customLong("feed-forward"), parsing: .unconditional, help: "Feed-forward hidden units (transformer).") var feedForward: Int?
-    @Option(parsing: .unconditional, help: "Dropout rate on the residual branches (transformer, chordmixer).") var dropout: Float?
+    @Option(parsing: .unconditional, help: "Attention heads (transformer, linformer, performer).") var heads: Int?
+    @Option(name: .customLong("feed-forward"), parsing: .unconditional, help: "Feed-forward hidden units (transformer, linformer, performer).")
+    var feedForward: Int?
+    @Option(parsing: .unconditional, help: "Dropout rate on the residual branches (transformer, linformer, performer, chordmixer).")
+    var dropout: Float?
+    @Option(name: .customLong("projected-length"), parsing: .unconditional, help: "Rows k of the projected keys and values (linformer; default min(N, 256)).")
+    var projectedLength: Int?
+    @Option(parsing: .unconditional, help: "Random features per head (performer; default 256).") var features: Int?
 
     @Option(name: .customLong("track-size"), parsing: .unconditional, help: "Channels per track (chordmixer).") var trackSize: Int?
     @Option(parsing: .unconditional, help: "Hidden units of each block's MLP (chordmixer).") var hidden: Int?
@@ -45,17 +51,20 @@ struct ModelOptions: ParsableArguments {
 
     /// The options given that `model` does not have, by flag name.
     private var inapplicable: [String] {
+        let encoders: Set<ModelKind> = [.transformer, .linformer, .performer]
         var given: [(String, Bool, Set<ModelKind>)] = [
-            ("--embedding", embedding != nil, [.psf, .paramixer, .transformer]),
-            ("--layers", layers != nil, [.psf, .paramixer, .transformer]),
+            ("--embedding", embedding != nil, encoders.union([.psf, .paramixer])),
+            ("--layers", layers != nil, encoders.union([.psf, .paramixer])),
             ("--factor-mlp", factorMLP != nil, [.psf, .paramixer]),
             ("--value-mlp", valueMLP != nil, [.psf, .paramixer]),
             ("--channels", channels != nil, [.psf, .paramixer]),
             ("--factors", factors != nil, [.psf, .paramixer]),
             ("--[no-]residuals", residuals != nil, [.psf, .paramixer]),
-            ("--heads", heads != nil, [.transformer]),
-            ("--feed-forward", feedForward != nil, [.transformer]),
-            ("--dropout", dropout != nil, [.transformer, .chordmixer]),
+            ("--heads", heads != nil, encoders),
+            ("--feed-forward", feedForward != nil, encoders),
+            ("--dropout", dropout != nil, encoders.union([.chordmixer])),
+            ("--projected-length", projectedLength != nil, [.linformer]),
+            ("--features", features != nil, [.performer]),
             ("--track-size", trackSize != nil, [.chordmixer]),
             ("--hidden", hidden != nil, [.chordmixer]),
             ("--blocks", blocks != nil, [.chordmixer]),
@@ -71,7 +80,8 @@ struct ModelOptions: ParsableArguments {
         }
         for (name, value) in [("--embedding", embedding), ("--layers", layers), ("--channels", channels), ("--factors", factors),
                               ("--heads", heads), ("--feed-forward", feedForward), ("--track-size", trackSize),
-                              ("--hidden", hidden), ("--blocks", blocks), ("--head-hidden", headHidden)] {
+                              ("--hidden", hidden), ("--blocks", blocks), ("--head-hidden", headHidden),
+                              ("--projected-length", projectedLength), ("--features", features)] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value)") }
         }
         if let dropout, !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be in [0, 1), got \(dropout)") }
@@ -100,6 +110,8 @@ struct ModelOptions: ParsableArguments {
             if let heads { c.heads = heads }
             if let feedForward { c.feedForward = feedForward }
             if let dropout { c.dropout = dropout }
+            if let projectedLength { c.attention = .linformer(projectedLength: projectedLength) }
+            if let features { c.attention = .performer(features: features) }
             if let positional { c.positionalEmbedding = positional }
             if let pooling { c.pooling = pooling }
             c.head = headShape
@@ -127,7 +139,7 @@ extension ModelConfiguration {
             let links = (try? ChordTopology.linkCount(size: c.length)) ?? 0
             return "D=\(c.embedding), C=\(c.channels), \(c.layers) layer\(c.layers == 1 ? "" : "s") of M=\(c.factorCount) factors of K=\(links) links"
         case .transformer(let c):
-            return "D=\(c.embedding), \(c.layers) layer\(c.layers == 1 ? "" : "s") of \(c.heads) heads, feed-forward \(c.feedForward)"
+            return "D=\(c.embedding), \(c.layers) layer\(c.layers == 1 ? "" : "s") of \(c.heads) heads (\(c.attention.summary)), feed-forward \(c.feedForward)"
         case .chordMixer(let c):
             return "D=\(c.embedding) (\(c.tracks) tracks of \(c.trackSize)), \(c.blockCount) blocks, hidden \(c.hidden)"
         }
@@ -140,7 +152,10 @@ extension ModelConfiguration {
             return ["factors": c.factorCount, "links": (try? ChordTopology.linkCount(size: c.length)) ?? 0, "embedding": c.embedding,
                     "channels": c.channels, "layers": c.layers]
         case .transformer(let c):
-            return ["embedding": c.embedding, "layers": c.layers, "heads": c.heads, "feed_forward": c.feedForward]
+            var fields: [String: Any] = ["embedding": c.embedding, "layers": c.layers, "heads": c.heads, "feed_forward": c.feedForward]
+            if case .linformer(let k) = c.attention { fields["projected_length"] = k }
+            if case .performer(let m) = c.attention { fields["features"] = m }
+            return fields
         case .chordMixer(let c):
             return ["embedding": c.embedding, "tracks": c.tracks, "track_size": c.trackSize, "blocks": c.blockCount, "hidden": c.hidden]
         }

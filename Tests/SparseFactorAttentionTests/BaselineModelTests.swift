@@ -56,12 +56,51 @@ import Testing
     @Test(arguments: [(1, 5, 1), (2, 9, 2), (3, 33, 4)])
     func attentionMatchesDenseSoftmax(batch: Int, length: Int, heads: Int) throws {
         var rng = SeededGenerator(seed: UInt64(length))
-        let attention = try MultiHeadAttention(dimension: 4 * heads, heads: heads, name: "a", rng: &rng)
+        let attention = try MultiHeadAttention(dimension: 4 * heads, heads: heads, length: length, name: "a", rng: &rng)
         let x = nnRandomTensor([batch, length, 4 * heads], scale: 2, seed: 9)
         let got = try attention(x)
         let packed = try attention.qkv(x).values
         let want = try attention.out(Tensor(shape: x.shape, values: denseAttention(packed, batch: batch, n: length, heads: heads, dh: 4)))
         expectClose(got.values, want.values, rtol: 1e-5, "attention B \(batch) N \(length) H \(heads)")
+    }
+
+    /// Linformer: softmax attention of every query over E·K and F·V, written out in Double.
+    @Test(arguments: [(1, 9, 1, 4), (2, 20, 2, 5), (2, 6, 2, 6)])
+    func linformerMatchesItsDefinition(batch: Int, length: Int, heads: Int, k: Int) throws {
+        var rng = SeededGenerator(seed: UInt64(length + k))
+        let attention = try MultiHeadAttention(dimension: 4 * heads, heads: heads, length: length, kind: .linformer(projectedLength: k),
+                                               name: "a", rng: &rng)
+        let d = 4 * heads
+        let x = nnRandomTensor([batch, length, d], scale: 2, seed: 19)
+        let got = try attention(x)
+        let packed = try attention.qkv(x).values
+        let (e, f) = (try #require(attention.projections).keys.value.values, try #require(attention.projections).values.value.values)
+        var want = [Float](repeating: 0, count: batch * length * d)
+        for b in 0..<batch {
+            for h in 0..<heads {
+                // Projected keys and values of this head: [k, 4].
+                let key = (0..<k).map { r in (0..<4).map { c in (0..<length).reduce(0.0) { $0 + Double(e[r * length + $1]) * Double(packed[(b * length + $1) * 3 * d + d + h * 4 + c]) } } }
+                let value = (0..<k).map { r in (0..<4).map { c in (0..<length).reduce(0.0) { $0 + Double(f[r * length + $1]) * Double(packed[(b * length + $1) * 3 * d + 2 * d + h * 4 + c]) } } }
+                for i in 0..<length {
+                    let scores = (0..<k).map { r in (0..<4).reduce(0.0) { $0 + Double(packed[(b * length + i) * 3 * d + h * 4 + $1]) * key[r][$1] } / 2 }
+                    let top = scores.max()!
+                    let weights = scores.map { Foundation.exp($0 - top) }
+                    let total = weights.reduce(0, +)
+                    for c in 0..<4 { want[(b * length + i) * d + h * 4 + c] = Float((0..<k).reduce(0.0) { $0 + weights[$1] * value[$1][c] } / total) }
+                }
+            }
+        }
+        let expected = try attention.out(Tensor(shape: x.shape, values: want))
+        expectClose(got.values, expected.values, rtol: 1e-5, "Linformer B \(batch) N \(length) H \(heads) k \(k)")
+    }
+
+    @Test func linformerAndPerformerGradientsMatchFiniteDifferences() throws {
+        for attention in [AttentionKind.linformer(projectedLength: 3), .performer(features: 8)] {
+            var c = tinyTransformer(input: .features(count: 2), outputs: 1)
+            c.attention = attention
+            let model = try Transformer(configuration: c, seed: 6)
+            try nnCheckGradients(model, input: nnRandomTensor([2, 7, 2], seed: 7), seed: 8, "Transformer with \(attention.summary)")
+        }
     }
 
     @Test func transformerGradientsMatchFiniteDifferences() throws {

@@ -9,15 +9,7 @@ import Testing
 /// bit-exactly from a mid-epoch checkpoint, checkpoints name their model, and results do not
 /// depend on the thread count.
 @Suite struct BaselineTrainingTests {
-    func tinyOptions(_ task: SyntheticTask = .order, length: Int = 8) -> TrainingOptions {
-        var o = TrainingOptions(task: task, length: length)
-        o.trainSize = 100          // 3 steps per epoch: 40, 40, 20
-        o.validationSize = 30
-        o.testSize = 20
-        o.epochs = 4
-        o.seed = 11
-        return o
-    }
+    func tinyOptions(_ task: SyntheticTask = .order, length: Int = 8) -> TrainingOptions { tinyTrainingOptions(task, length: length, seed: 11) }
 
     /// Small shapes of every kind; the Transformer and ChordMixer with dropout, so resuming
     /// must replay the masks too.
@@ -25,15 +17,13 @@ import Testing
         switch ModelConfiguration(kind: kind, task: task, length: length) {
         case .psf(var c): c.embedding = 8; c.channels = 3; return .psf(c)
         case .paramixer(var c): c.embedding = 8; c.channels = 8; return .paramixer(c)
-        case .transformer(var c): c.embedding = 8; c.heads = 2; c.feedForward = 16; c.dropout = 0.1; return .transformer(c)
+        case .transformer(var c):
+            c.embedding = 8; c.heads = 2; c.feedForward = 16; c.dropout = 0.1
+            if case .performer = c.attention { c.attention = .performer(features: 16) }
+            if case .linformer = c.attention { c.attention = .linformer(projectedLength: max(length / 2, 1)) }
+            return .transformer(c)
         case .chordMixer(var c): c.trackSize = 2; c.hidden = 8; c.dropout = 0.1; c.pooling = .flatten; return .chordMixer(c)
         }
-    }
-
-    func bits(_ trainer: SequenceTrainer) -> [[UInt32]] { trainer.model.parameters.map { $0.value.values.map(\.bitPattern) } }
-
-    func temporaryURL(_ name: String) -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("baseline-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(name)")
     }
 
     @Test(arguments: ModelKind.allCases)
@@ -42,7 +32,7 @@ import Testing
         let config = tinyConfiguration(kind, .order, length: 8)
         let straight = try SequenceTrainer(configuration: config, options: options)
         try straight.train(maxSteps: 8)
-        let url = temporaryURL("\(kind).ckpt")
+        let url = temporaryCheckpointURL("\(kind).ckpt")
         defer { try? FileManager.default.removeItem(at: url) }
         let first = try SequenceTrainer(configuration: config, options: options)
         try first.train(maxSteps: 4)
@@ -52,9 +42,9 @@ import Testing
         let resumed = try SequenceTrainer(resuming: saved, options: options)
         #expect(resumed.model.modelConfiguration.kind == kind)
         try resumed.train(maxSteps: 4)
-        #expect(bits(resumed) == bits(straight), "\(kind)")
+        #expect(parameterBits(resumed) == parameterBits(straight), "\(kind)")
         #expect(resumed.optimizer.state == straight.optimizer.state)
-        #expect(bits(straight) != bits(first), "the comparison is not vacuous")
+        #expect(parameterBits(straight) != parameterBits(first), "the comparison is not vacuous")
     }
 
     @Test(arguments: [ModelKind.transformer, .chordmixer, .paramixer])
@@ -132,7 +122,7 @@ import Testing
             options.epochs = 1
             let trainer = try SequenceTrainer(configuration: tinyConfiguration(kind, .adding, length: 300), options: options)
             try trainer.train(maxSteps: 2)
-            results.append(bits(trainer))
+            results.append(parameterBits(trainer))
         }
         #expect(results[0] == results[1] && results[1] == results[2], "\(kind)")
     }

@@ -8,19 +8,7 @@ import Testing
 
 /// Training loop, checkpoints and resuming: tiny runs, exact comparisons.
 @Suite struct PSFTrainingTests {
-    func tinyOptions(_ task: SyntheticTask = .order, length: Int = 8) -> TrainingOptions {
-        var o = TrainingOptions(task: task, length: length)
-        o.trainSize = 100          // 3 steps per epoch: 40, 40, 20
-        o.validationSize = 30
-        o.testSize = 20
-        o.epochs = 4
-        o.seed = 7
-        return o
-    }
-
-    func temporaryURL(_ name: String) -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("psf-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(name)")
-    }
+    func tinyOptions(_ task: SyntheticTask = .order, length: Int = 8) -> TrainingOptions { tinyTrainingOptions(task, length: length) }
 
     /// Progress without its clock readings, which differ between runs.
     func untimed(_ p: TrainingProgress) -> TrainingProgress {
@@ -31,7 +19,6 @@ import Testing
         return p
     }
 
-    func bits(_ trainer: SequenceTrainer) -> [[UInt32]] { trainer.model.parameters.map { $0.value.values.map(\.bitPattern) } }
 
     @Test func trainingLowersTheLoss() throws {
         var options = tinyOptions(.adding, length: 8)
@@ -69,27 +56,27 @@ import Testing
         let straight = try SequenceTrainer(options: options)
         try straight.train(maxSteps: 8)
         // Interrupted after 4 steps (mid-epoch), through a file.
-        let url = temporaryURL("resume.ckpt")
+        let url = temporaryCheckpointURL("resume.ckpt")
         defer { try? FileManager.default.removeItem(at: url) }
         let first = try SequenceTrainer(options: options)
         try first.train(maxSteps: 4)
         try first.checkpoint().write(to: url)
         let resumed = try SequenceTrainer(resuming: try TrainingCheckpoint.read(from: url), options: options)
-        #expect(bits(resumed) == bits(first))
+        #expect(parameterBits(resumed) == parameterBits(first))
         try resumed.train(maxSteps: 4)
-        #expect(bits(resumed) == bits(straight))
+        #expect(parameterBits(resumed) == parameterBits(straight))
         #expect(resumed.optimizer.state == straight.optimizer.state)
         #expect(untimed(resumed.progress) == untimed(straight.progress))
         #expect(resumed.progress.lastTrainLoss != nil && resumed.progress.lastValidation != nil)
         // And the straight run really moved away from the checkpoint (the comparison is not vacuous).
-        #expect(bits(straight) != bits(first))
+        #expect(parameterBits(straight) != parameterBits(first))
     }
 
     @Test func resumingFromAnEpochEndCheckpointFinishesLikeTheFullRun() throws {
         let options = tinyOptions()
         let full = try SequenceTrainer(options: options)
         let fullSummary = try full.train()
-        let url = temporaryURL("epoch.ckpt")
+        let url = temporaryCheckpointURL("epoch.ckpt")
         defer { try? FileManager.default.removeItem(at: url) }
         var shortOptions = options
         shortOptions.epochs = 2
@@ -99,7 +86,7 @@ import Testing
         let resumed = try SequenceTrainer(resuming: try TrainingCheckpoint.read(from: url), options: options)
         #expect(resumed.progress.epoch == 2)
         let summary = try resumed.train()
-        #expect(bits(resumed) == bits(full))
+        #expect(parameterBits(resumed) == parameterBits(full))
         #expect(untimed(resumed.progress) == untimed(full.progress))
         #expect(summary.test == fullSummary.test)
         #expect(summary.epochs == 4 && summary.steps == 12)
@@ -200,7 +187,7 @@ import Testing
     }
 
     @Test func aNonFiniteLossStopsTheRunAndKeepsTheLastGoodCheckpoint() throws {
-        let url = temporaryURL("nan.ckpt")
+        let url = temporaryCheckpointURL("nan.ckpt")
         defer { try? FileManager.default.removeItem(at: url) }
         let trainer = try SequenceTrainer(options: tinyOptions())
         trainer.checkpointURL = url
@@ -252,7 +239,7 @@ import Testing
             Parallelism.threads = threads
             let trainer = try SequenceTrainer(options: options)
             try trainer.train(maxSteps: 2)
-            runs.append(bits(trainer))
+            runs.append(parameterBits(trainer))
         }
         #expect(runs[0] == runs[1])
     }

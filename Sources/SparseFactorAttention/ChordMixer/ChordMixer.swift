@@ -20,10 +20,7 @@ public final class ChordMixer: SequenceModel {
     private let seed: UInt64
 
     public init(configuration c: ChordMixerConfiguration, seed: UInt64) throws {
-        try c.validate()
-        let count = try c.estimatedParameterCount()
-        try MemoryBudget.check("a ChordMixer of \(count) parameters (values, gradients, Adam moments)",
-                               counts: [count, 4], scalarBytes: MemoryLayout<Float>.size)
+        try ModelEstimates.checkParameters(try c.estimatedParameterCount(), model: "ChordMixer")
         configuration = c
         self.seed = seed
         var rng = SeededGenerator(seed: seed)

@@ -89,23 +89,14 @@ public struct ChordMixerConfiguration: Codable, Equatable, Sendable {
 
     public func estimatedParameterCount() throws -> Int {
         try validate()
-        guard let count = MemoryBudget.total(parameterTerms()) else {
-            throw SparseFactorError.tooLarge("a ChordMixer of this configuration has more parameters than can be counted")
-        }
-        return count
+        return try ModelEstimates.parameterCount(parameterTerms(), model: "ChordMixer")
     }
 
     /// Refuses a training step that would not fit: parameters with gradients and Adam's moments,
     /// and per position and block the MLP's input, hidden units (twice), output and rotation, times 3.
     public func checkStepMemory(batch: Int) throws {
-        let count = try estimatedParameterCount()
-        try MemoryBudget.check("a ChordMixer of \(count) parameters (values, gradients, Adam moments)",
-                               counts: [count, 4], scalarBytes: MemoryLayout<Float>.size)
-        guard batch >= 1 else { throw SparseFactorError.invalidArgument("the batch size must be at least 1, got \(batch)") }
-        guard let perPosition = MemoryBudget.total([[blockCount, 4, embedding], [blockCount, 2, hidden], [embedding, 2], [4]]) else {
-            throw SparseFactorError.tooLarge("a ChordMixer training step of this configuration needs more memory than can be counted")
-        }
-        try MemoryBudget.check("a ChordMixer training step on \(batch) sequences of N = \(length)",
-                               counts: [batch, length, perPosition, 3], scalarBytes: MemoryLayout<Float>.size)
+        try ModelEstimates.checkParameters(try estimatedParameterCount(), model: "ChordMixer")
+        try ModelEstimates.checkStep(model: "ChordMixer", batch: batch, length: length,
+                                     perPosition: [[blockCount, 4, embedding], [blockCount, 2, hidden], [embedding, 2], [4]])
     }
 }

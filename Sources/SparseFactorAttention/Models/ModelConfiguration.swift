@@ -20,6 +20,8 @@ public enum ModelConfiguration: Equatable, Sendable {
     /// - ``ModelKind/paramixer``: Paramixer's: V as wide as the embedding (C = D = 32), two stacked
     ///   mixing layers (its authors' synthetic-task script uses one; set `layers = 1` for it).
     /// - ``ModelKind/transformer``: ``TransformerConfiguration/init(task:length:)``.
+    /// - ``ModelKind/linformer``, ``ModelKind/performer``: the same with k = min(N, 256) projected rows or
+    ///   m = 256 random features per head.
     /// - ``ModelKind/chordmixer``: ``ChordMixerConfiguration/init(task:length:)``.
     public init(kind: ModelKind, task: SyntheticTask, length: Int) {
         switch kind {
@@ -30,6 +32,14 @@ public enum ModelConfiguration: Equatable, Sendable {
             c.layers = 2
             self = .paramixer(c)
         case .transformer: self = .transformer(TransformerConfiguration(task: task, length: length))
+        case .linformer:
+            var c = TransformerConfiguration(task: task, length: length)
+            c.attention = .linformer(projectedLength: min(length, 256))
+            self = .transformer(c)
+        case .performer:
+            var c = TransformerConfiguration(task: task, length: length)
+            c.attention = .performer(features: 256)
+            self = .transformer(c)
         case .chordmixer: self = .chordMixer(ChordMixerConfiguration(task: task, length: length))
         }
     }
@@ -39,7 +49,12 @@ public enum ModelConfiguration: Equatable, Sendable {
         switch self {
         case .psf: return .psf
         case .paramixer: return .paramixer
-        case .transformer: return .transformer
+        case .transformer(let c):
+            switch c.attention {
+            case .softmax: return .transformer
+            case .linformer: return .linformer
+            case .performer: return .performer
+            }
         case .chordMixer: return .chordmixer
         }
     }
@@ -94,7 +109,7 @@ public enum ModelConfiguration: Equatable, Sendable {
     public func differences(from other: ModelConfiguration) -> [String] {
         switch (self, other) {
         case (.psf(let a), .psf(let b)), (.paramixer(let a), .paramixer(let b)): return a.differences(from: b)
-        case (.transformer(let a), .transformer(let b)): return a.differences(from: b)
+        case (.transformer(let a), .transformer(let b)) where kind == other.kind: return a.differences(from: b)
         case (.chordMixer(let a), .chordMixer(let b)): return a.differences(from: b)
         default: return ["model: \(kind.rawValue) vs \(other.kind.rawValue)"]
         }
@@ -125,7 +140,12 @@ extension ModelConfiguration: Codable {
         switch kind {
         case .psf: self = .psf(try c.decode(PSFAttnConfiguration.self, forKey: .configuration))
         case .paramixer: self = .paramixer(try c.decode(PSFAttnConfiguration.self, forKey: .configuration))
-        case .transformer: self = .transformer(try c.decode(TransformerConfiguration.self, forKey: .configuration))
+        case .transformer, .linformer, .performer:
+            let config = try c.decode(TransformerConfiguration.self, forKey: .configuration)
+            self = .transformer(config)
+            guard self.kind == kind else {
+                throw DecodingError.dataCorruptedError(forKey: .model, in: c, debugDescription: "model \(kind.rawValue) with \(config.attention.summary) attention")
+            }
         case .chordmixer: self = .chordMixer(try c.decode(ChordMixerConfiguration.self, forKey: .configuration))
         }
     }

@@ -38,6 +38,10 @@ public enum ModelKind: String, Codable, CaseIterable, Sendable {
     case paramixer
     /// A pre-LayerNorm Transformer encoder with tiled softmax attention.
     case transformer
+    /// The same encoder with Linformer's attention (keys and values projected to k = min(N, 256) rows).
+    case linformer
+    /// The same encoder with Performer's FAVOR+ attention (m = 256 random features per head).
+    case performer
     /// ChordMixer (Khalitov et al., 2023): ⌈log2 N⌉ blocks of a position-wise MLP and a
     /// parameter-free rotation of channel tracks by the Chord offsets.
     case chordmixer

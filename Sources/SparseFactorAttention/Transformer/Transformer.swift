@@ -1,8 +1,9 @@
 import SparseFactorCore
 import SparseFactorNN
 
-/// The Transformer encoder baseline: embedding (+ positions), pre-LayerNorm encoder layers of
-/// multi-head softmax attention and a GELU feed-forward block, pooling and head.
+/// The Transformer encoder baseline and its efficient variants: embedding (+ positions),
+/// pre-LayerNorm encoder layers of multi-head attention (softmax, Linformer or Performer, see
+/// ``AttentionKind``) and a GELU feed-forward block, pooling and head.
 ///
 /// ```swift
 /// let model = try Transformer(configuration: TransformerConfiguration(task: .adding, length: 128), seed: 1)
@@ -22,17 +23,14 @@ public final class Transformer: SequenceModel {
 
     /// A freshly initialized model; the same seed gives the same parameters.
     public init(configuration c: TransformerConfiguration, seed: UInt64) throws {
-        try c.validate()
-        let count = try c.estimatedParameterCount()
-        try MemoryBudget.check("a Transformer of \(count) parameters (values, gradients, Adam moments)",
-                               counts: [count, 4], scalarBytes: MemoryLayout<Float>.size)
+        try ModelEstimates.checkParameters(try c.estimatedParameterCount(), model: "Transformer")
         configuration = c
         self.seed = seed
         var rng = SeededGenerator(seed: seed)
         front = try SequenceEmbedding(input: c.input, length: c.length, dimension: c.embedding, positional: c.positionalEmbedding, rng: &rng)
         blocks = try (1...c.layers).map { layer in
-            try TransformerBlock(dimension: c.embedding, heads: c.heads, feedForward: c.feedForward, dropout: c.dropout,
-                                 name: "layer\(layer)", rng: &rng)
+            try TransformerBlock(dimension: c.embedding, heads: c.heads, length: c.length, attention: c.attention, feedForward: c.feedForward,
+                                 dropout: c.dropout, name: "layer\(layer)", rng: &rng)
         }
         end = try PoolingHead(pooling: c.pooling, head: c.head, length: c.length, channels: c.embedding, outputs: c.outputs, rng: &rng)
     }

@@ -11,7 +11,7 @@ import SparseFactorNN
 ///
 /// ```swift
 /// var rng = SeededGenerator(seed: 1)
-/// let block = try TransformerBlock(dimension: 32, heads: 4, feedForward: 64, dropout: 0, name: "layer1", rng: &rng)
+/// let block = try TransformerBlock(dimension: 32, heads: 4, length: 128, feedForward: 64, dropout: 0, name: "layer1", rng: &rng)
 /// let y = try block(Tensor(shape: [2, 128, 32], repeating: 0.1))   // [2, 128, 32]
 /// ```
 public final class TransformerBlock: Layer {
@@ -22,9 +22,10 @@ public final class TransformerBlock: Layer {
     /// The two residual-branch dropouts (masks reseeded every step by the model).
     let dropouts: [Dropout]
 
-    public init(dimension: Int, heads: Int, feedForward width: Int, dropout: Float, name: String, rng: inout SeededGenerator) throws {
+    public init(dimension: Int, heads: Int, length: Int, attention kind: AttentionKind = .softmax, feedForward width: Int, dropout: Float,
+                name: String, rng: inout SeededGenerator) throws {
         norm1 = try LayerNorm(dimension: dimension, name: "\(name).norm1")
-        attention = try MultiHeadAttention(dimension: dimension, heads: heads, name: "\(name).attention", rng: &rng)
+        attention = try MultiHeadAttention(dimension: dimension, heads: heads, length: length, kind: kind, name: "\(name).attention", rng: &rng)
         norm2 = try LayerNorm(dimension: dimension, name: "\(name).norm2")
         feedForward = try MLP(hidden: [width], activation: .gelu, inputs: dimension, outputs: dimension, name: "\(name).ff", rng: &rng)
         dropouts = try (0..<2).map { _ in try Dropout(rate: dropout, seed: 0) }

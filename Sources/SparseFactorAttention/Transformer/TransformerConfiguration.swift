@@ -27,6 +27,8 @@ public struct TransformerConfiguration: Codable, Equatable, Sendable {
     public var feedForward = 64
     /// Dropout on both residual branches of every layer, in [0, 1).
     public var dropout: Float = 0
+    /// How attention mixes positions: softmax (the Transformer), Linformer or Performer.
+    public var attention: AttentionKind = .softmax
     /// Add a learned positional embedding to the input embedding.
     public var positionalEmbedding: Bool = false
     /// Pooling before the head.
@@ -64,6 +66,14 @@ public struct TransformerConfiguration: Codable, Equatable, Sendable {
         if case .mlp(let hidden) = head, hidden < 1 {
             throw SparseFactorError.invalidArgument("the head's hidden layer must have at least 1 unit, got \(hidden)")
         }
+        switch attention {
+        case .softmax: break
+        case .linformer(let k) where k < 1 || k > length:
+            throw SparseFactorError.invalidArgument("Linformer's projected length must be in 1…\(length) (N), got \(k)")
+        case .performer(let m) where m < 1 || m > 1 << 16:
+            throw SparseFactorError.invalidArgument("Performer needs 1…65536 random features per head, got \(m)")
+        default: break
+        }
     }
 
     /// The fields in which `other` differs, as "name: this vs other" lines.
@@ -76,6 +86,7 @@ public struct TransformerConfiguration: Codable, Equatable, Sendable {
         list.check("heads", heads, other.heads)
         list.check("feed-forward", feedForward, other.feedForward)
         list.check("dropout", dropout, other.dropout)
+        list.check("attention", attention.summary, other.attention.summary)
         list.check("positional embedding", positionalEmbedding, other.positionalEmbedding)
         list.check("pooling", pooling.rawValue, other.pooling.rawValue)
         list.check("head", head.summary, other.head.summary)
@@ -91,16 +102,14 @@ public struct TransformerConfiguration: Codable, Equatable, Sendable {
         // Per layer: two LayerNorms, qkv and out projections, the two feed-forward linears.
         let perLayer: [[Int]] = [[4, d], [3, d, d], [3, d], [d, d], [d], [d, f], [f], [f, d], [d]]
         terms += perLayer.map { [layers] + $0 }
+        if case .linformer(let k) = attention { terms.append([layers, 2, k, length]) }
         return terms + head.parameterTerms(pooled: pooling == .flatten ? [length, d] : [d], outputs: outputs)
     }
 
     /// The number of trainable parameters, from the sizes alone.
     public func estimatedParameterCount() throws -> Int {
         try validate()
-        guard let count = MemoryBudget.total(parameterTerms()) else {
-            throw SparseFactorError.tooLarge("a Transformer of this configuration has more parameters than can be counted")
-        }
-        return count
+        return try ModelEstimates.parameterCount(parameterTerms(), model: "Transformer")
     }
 
     /// Refuses a training step on `batch` sequences that would not fit: the parameters with their
@@ -109,14 +118,9 @@ public struct TransformerConfiguration: Codable, Equatable, Sendable {
     /// hidden units twice, the log-sum-exp of every head) times 3 (values, gradients, scratch).
     /// The attention itself never holds an N × N block.
     public func checkStepMemory(batch: Int) throws {
-        let count = try estimatedParameterCount()
-        try MemoryBudget.check("a Transformer of \(count) parameters (values, gradients, Adam moments)",
-                               counts: [count, 4], scalarBytes: MemoryLayout<Float>.size)
-        guard batch >= 1 else { throw SparseFactorError.invalidArgument("the batch size must be at least 1, got \(batch)") }
-        guard let perPosition = MemoryBudget.total([[layers, 9, embedding], [layers, 2, feedForward], [layers, heads], [embedding, 2], [4]]) else {
-            throw SparseFactorError.tooLarge("a Transformer training step of this configuration needs more memory than can be counted")
-        }
-        try MemoryBudget.check("a Transformer training step on \(batch) sequences of N = \(length)",
-                               counts: [batch, length, perPosition, 3], scalarBytes: MemoryLayout<Float>.size)
+        try ModelEstimates.checkParameters(try estimatedParameterCount(), model: "Transformer")
+        // Performer's kernels add O(m) per position and thread in chunks, Linformer's [k, 2D] blocks are per item: both small.
+        try ModelEstimates.checkStep(model: "Transformer", batch: batch, length: length,
+                                     perPosition: [[layers, 9, embedding], [layers, 2, feedForward], [layers, heads], [embedding, 2], [4]])
     }
 }
