@@ -36,6 +36,7 @@ struct Factorize: ParsableCommand {
     var tsvdRank: String = "paper"
     @Option(parsing: .unconditional, help: "Threads of the kernels (default: the OpenMP default, OMP_NUM_THREADS). Results do not depend on it.")
     var threads: Int?
+    @OptionGroup(title: "The factors' pattern") var pattern: TopologyOptions
     @Flag(help: "Print one JSON object as the last line.") var json = false
 
     func validate() throws {
@@ -59,11 +60,15 @@ struct Factorize: ParsableCommand {
             let a = try MatrixReader.read(url: input, format: fileFormat, transform: matrixTransform)
             // Written before the fit, so a fit stopped early still leaves the matrix for other tools.
             if let exportURL { try NpyWriter.write(a, to: exportURL) }
+            try a.checkFactorizable()   // before the pattern, so a bad matrix is named as such
+            let topology = try pattern.topology(size: a.rows)
 
             var options = FitOptions()
             options.optimizer = optimizer
             options.maxIterations = iterations
             options.seed = seed
+            options.topology = topology
+            options.factorCount = pattern.factors
             options.timeLimit = timeLimit
             if let lr { options.learningRate = lr }
             if let gradientTolerance { options.gradientTolerance = gradientTolerance }
@@ -94,12 +99,14 @@ struct Factorize: ParsableCommand {
                     "iterations": fit.iterations, "evaluations": fit.evaluations, "seconds": fit.seconds,
                     "stop_reason": fit.stopReason.rawValue, "optimizer": fit.optimizer.rawValue, "seed": NSNumber(value: seed),
                     "matrix_norm": fit.targetNorm, "threads": Parallelism.effectiveThreads,
+                    "topology": pattern.report(fit.chain.topology, factors: m),
                 ]
                 if let save { object["saved"] = save }
                 if let exportMatrix { object["exported_matrix"] = exportMatrix }
                 printJSONLine(object)
             } else {
                 print("\(file) (\(matrixTransform)): N = \(n), M = \(m) factors × K = \(fit.chain.topology.linksPerRow) links, \(nonzeros) non-zeros")
+                print("pattern: \(pattern.summary(fit.chain.topology))")
                 print(String(format: "sparse factors: relative error %.6g (absolute %.6g), %d %@ iterations in %.2f s, stopped by %@",
                              fit.relativeError, fit.absoluteError, fit.iterations, fit.optimizer.rawValue, fit.seconds, fit.stopReason.rawValue))
                 print(String(format: "truncated SVD:  relative error %.6g (absolute %.6g) at rank %d (%d parameters, rule %@)",
