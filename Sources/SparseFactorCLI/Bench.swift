@@ -3,7 +3,7 @@ import Foundation
 import SparseFactor
 
 struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Benchmarks of the kernels.", subcommands: [BenchSpmm.self, BenchObjective.self, BenchStep.self])
+    static let configuration = CommandConfiguration(abstract: "Benchmarks of the kernels.", subcommands: [BenchSpmm.self, BenchApply.self, BenchObjective.self, BenchStep.self])
 }
 
 enum ScalarType: String, ExpressibleByArgument, CaseIterable {

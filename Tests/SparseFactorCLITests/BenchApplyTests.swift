@@ -1,0 +1,60 @@
+import Foundation
+import SparseFactor
+import Testing
+
+// `bench apply` end to end: what it reports is the chain it describes, the dense side computes the
+// same product, the dense side is skipped (with the reason) over the memory limit, and bad sizes fail.
+// No timing is asserted beyond the report's own consistency.
+
+@Suite struct BenchApplyTests {
+    @Test(arguments: [("float64", 1e-13), ("float32", 1e-5)])
+    func chainAndDenseProductsAgree(precision: String, tolerance: Double) throws {
+        let result = try CLI.run(["bench", "apply", "--n", "48", "--channels", "5", "--precision", precision,
+                                  "--repeats", "3", "--json"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let json = try #require(result.lastJSON, "stdout: \(result.stdout)")
+        let topology = try ChordTopology(size: 48)
+        #expect(json["n"] as? Int == 48 && json["channels"] as? Int == 5)
+        #expect(json["factors"] as? Int == 6 && json["links"] as? Int == topology.linksPerRow)
+        #expect(json["nonzeros"] as? Int == topology.nonzeros(factors: 6))
+        #expect(json["dtype"] as? String == precision)
+        #expect(json["repeats"] as? Int == 3 && json["dense_repeats"] as? Int == 3)
+        let ms = try #require(json["ms"] as? Double), fastest = try #require(json["ms_min"] as? Double)
+        #expect(fastest > 0 && fastest <= ms)
+        let dense = try #require(json["dense_ms"] as? Double)
+        #expect(abs(try #require(json["ratio"] as? Double) - dense / ms) <= 1e-12 * dense / ms)
+        // A·X with A = W1⋯WM built from the chain is W1⋯WM·X up to rounding.
+        let difference = try #require(json["max_difference"] as? Double)
+        #expect(difference <= tolerance, "max difference \(difference)")
+    }
+
+    @Test func denseSideIsSkippedOverTheMemoryLimit() throws {
+        let limited = try CLI.run(["bench", "apply", "--n", "1024", "--channels", "2", "--repeats", "1", "--json"],
+                                  environment: ["SPARSEFACTOR_MEMORY_LIMIT": "2M"])
+        #expect(limited.status == 0, "stderr: \(limited.stderr)")
+        let json = try #require(limited.lastJSON)
+        #expect(json["ms"] is Double)
+        #expect(json["dense_ms"] == nil && json["ratio"] == nil)
+        #expect((json["dense_skipped"] as? String)?.contains("over the limit of 2.0 MiB") == true, "\(json)")
+        let skipped = try CLI.run(["bench", "apply", "--n", "64", "--channels", "2", "--repeats", "1", "--no-dense", "--json"])
+        #expect(skipped.lastJSON?["dense_skipped"] as? String == "--no-dense")
+    }
+
+    @Test func badSizesFailClearly() throws {
+        let cases: [([String], Int32, String)] = [
+            (["--n", "1"], 64, "--n must be at least 2, got 1"),
+            (["--channels", "0"], 64, "--channels must be at least 1, got 0"),
+            (["--precision", "float16"], 64, "float16"),
+            (["--repeats", "0"], 64, "--repeats must be at least 1"),
+            (["--n", String(Int.max)], 65, "too large"),
+            (["--n", "64", "--channels", String(Int.max)], 65, "more memory than can be counted"),
+        ]
+        for (options, code, message) in cases {
+            let result = try CLI.run(["bench", "apply"] + options + ["--json"])
+            #expect(!result.signaled, "\(options)")
+            #expect(result.status == code, "\(options): exit \(result.status); stderr \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(options): stderr \(result.stderr)")
+            #expect((result.lastJSON?["error"] as? String)?.isEmpty == false, "\(options): stdout \(result.stdout)")
+        }
+    }
+}
