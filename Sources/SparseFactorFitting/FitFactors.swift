@@ -4,7 +4,9 @@ import SparseFactorCore
 /// non-parametric sparse factorization), minimizing `½‖A − W₁⋯W_M‖²_F`.
 ///
 /// The factors start from the paper's initialization (each row of each factor sums to 1, plus
-/// seeded noise) and are optimized by L-BFGS or Adam (``FitOptions``). The same matrix,
+/// seeded noise) or from the diagonal of A (``FitInitialization``) and are optimized by L-BFGS or
+/// Adam (``FitOptions``). The result is never worse than the start: both optimizers return the
+/// best values they evaluated. The same matrix,
 /// options and seed give bit-identical factors, for any thread count.
 ///
 /// ```swift
@@ -34,8 +36,8 @@ public func fitFactors(_ a: Matrix<Double>, options: FitOptions = FitOptions(),
     let frobenius = largest * a.values.reduce(0.0) { $0 + ($1 / largest) * ($1 / largest) }.squareRoot()
     let norm = options.initialChain == nil ? frobenius : scalbn(1.0, Int(frobenius.exponent))
     let normalized = try Matrix(rows: a.rows, columns: a.columns, values: a.values.map { $0 / norm })
-    // The paper's initialization suits the normalized matrix as it is; a given chain was meant for A.
-    let initial = try initialChain(size: a.rows, options: options)
+    // The initializations are made for the normalized matrix; a given chain was meant for A.
+    let initial = try initialChain(for: normalized, options: options)
     let start = options.initialChain == nil ? initial : try scaledFirstFactor(initial, by: 1 / norm)
     let objective = try FactorizationObjective(target: normalized, topology: start.topology, factorCount: start.factorCount)
     let lossScale = norm * norm
@@ -63,8 +65,9 @@ private func scaledFirstFactor(_ chain: FactorChain<Double>, by factor: Double) 
     return try FactorChain(topology: chain.topology, factorCount: chain.factorCount, values: values)
 }
 
-/// The chain a fit starts from: the given one, or the paper's initialization.
-private func initialChain(size n: Int, options: FitOptions) throws -> FactorChain<Double> {
+/// The chain a fit starts from: the given one, or `options.initialization` for `target` (the normalized matrix).
+private func initialChain(for target: Matrix<Double>, options: FitOptions) throws -> FactorChain<Double> {
+    let n = target.rows
     if let chain = options.initialChain {
         guard chain.topology.size == n else {
             throw SparseFactorError.shapeMismatch(expected: "an initial chain of size \(n)", got: "size \(chain.topology.size)")
@@ -75,6 +78,6 @@ private func initialChain(size n: Int, options: FitOptions) throws -> FactorChai
     guard topology.size == n else {
         throw SparseFactorError.shapeMismatch(expected: "a topology of size \(n) (the matrix's N)", got: "size \(topology.size)")
     }
-    return try FactorChain<Double>.rowNormalized(topology: topology, factorCount: options.factorCount,
-                                                 noise: options.initialNoise, seed: options.seed)
+    return try options.initialization.chain(for: target, topology: topology, factorCount: options.factorCount,
+                                            noise: options.initialNoise, seed: options.seed)
 }

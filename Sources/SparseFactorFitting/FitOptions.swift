@@ -45,10 +45,12 @@ public struct FitOptions: Sendable, Equatable {
     public var topology: ChordTopology? = nil
     /// Seed of the initial noise: the same seed gives bit-identical results.
     public var seed: UInt64 = 0
-    /// Scale of the row-normalized initial noise (the paper's 1e-2).
+    /// Where the factors start: the paper's initialization (default) or the diagonal of the matrix.
+    public var initialization: FitInitialization = .paper
+    /// Scale of the row-normalized initial noise added to the start (the paper's 1e-2).
     public var initialNoise: Double = 1e-2
-    /// Start from these factors instead of the paper's initialization (its topology and
-    /// factor count win over `topology` and `factorCount`).
+    /// Start from these factors instead of `initialization` (its topology and factor count win
+    /// over `topology` and `factorCount`).
     public var initialChain: FactorChain<Double>? = nil
 
     /// L-BFGS: the number of curvature pairs kept.

@@ -1,0 +1,50 @@
+import SparseFactorCore
+
+/// Where a fit starts (``FitOptions/initialization``), before ``FitOptions/initialNoise`` is added.
+///
+/// A Chord chain holds any diagonal exactly (the self-links of W1 with the other factors the
+/// identity), so `diagonal` starts at the best diagonal approximation of A, `‖A − diag(A)‖_F`, and
+/// since a fit never returns values worse than its start, ends at least as well up to the noise.
+///
+/// ```swift
+/// var options = FitOptions()
+/// options.initialization = .diagonal
+/// options.initialNoise = 0          // start exactly at diag(A)
+/// let fit = try fitFactors(a, options: options)
+/// ```
+public enum FitInitialization: String, Sendable, CaseIterable, Codable {
+    /// The paper's: every factor its pattern with each row summing to 1.
+    case paper
+    /// W1 = diag(A) on the self-links, every other factor the identity; needs the self-link.
+    case diagonal
+}
+
+extension FitInitialization {
+    /// The starting chain for `target` (the matrix as the optimizer sees it), with the paper's noise:
+    /// seeded uniform draws, normalized per row to sum 1, times `noise`, added to every row.
+    func chain(for target: Matrix<Double>, topology: ChordTopology, factorCount: Int?, noise: Double,
+               seed: UInt64) throws -> FactorChain<Double> {
+        switch self {
+        case .paper:
+            return try FactorChain<Double>.rowNormalized(topology: topology, factorCount: factorCount, noise: noise, seed: seed)
+        case .diagonal:
+            guard let selfLink = topology.offsets.firstIndex(of: 0) else {
+                throw SparseFactorError.invalidArgument("the diagonal initialization needs the self-link (offset 0), got the offsets \(topology.offsets)")
+            }
+            let m = factorCount ?? topology.defaultFactorCount
+            guard m >= 1 else { throw SparseFactorError.invalidArgument("a chain needs at least one factor, got \(m)") }
+            let (n, k) = (topology.size, topology.linksPerRow)
+            try MemoryBudget.check("a chain of \(m) factors of N = \(n), K = \(k)", counts: [m, n, k], scalarBytes: MemoryLayout<Double>.size)
+            var rng = SeededGenerator(seed: seed)
+            var values = [Double](repeating: 0, count: m * n * k)
+            for row in 0..<(m * n) {
+                let draws = (0..<k).map { _ in rng.nextUnit() }
+                let drawSum = max(draws.reduce(0, +), .leastNormalMagnitude)
+                for link in 0..<k { values[row * k + link] = noise * draws[link] / drawSum }
+                let i = row % n
+                values[row * k + selfLink] += row < n ? target[i, i] : 1
+            }
+            return try FactorChain(topology: topology, factorCount: m, values: values)
+        }
+    }
+}

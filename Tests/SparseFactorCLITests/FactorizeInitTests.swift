@@ -1,0 +1,65 @@
+import Foundation
+import SparseFactor
+import Testing
+
+// `factorize --init diagonal`: the start is diag(A) (checked on the saved factors), a fit from it ends no
+// worse than that, and a pattern without the self-link or a bad value is refused.
+
+@Suite struct FactorizeInitTests {
+    /// A 32×32 diagonally dominant matrix: diagonal in [2, 4), off-diagonal entries in ±0.05.
+    func dominant(_ dir: ScratchDirectory) throws -> Matrix<Double> {
+        try writeMatrix(dir, "d.npy", rows: 32, columns: 32, seed: 31) { a in
+            for i in 0..<32 { for j in 0..<32 { a[i, j] = i == j ? 3 + a[i, j] : 0.05 * a[i, j] } }
+        }
+    }
+
+    func offDiagonalError(_ a: Matrix<Double>) -> Double {
+        var rest = a
+        for i in 0..<a.rows { rest[i, i] = 0 }
+        return rest.frobeniusNorm / a.frobeniusNorm
+    }
+
+    @Test func theDiagonalStartAndAFitFromIt() throws {
+        let dir = try ScratchDirectory()
+        defer { dir.cleanUp() }
+        let a = try dominant(dir)
+        let best = offDiagonalError(a)
+        for iterations in [0, 30] {
+            let result = try CLI.run(["factorize", dir.path("d.npy"), "--init", "diagonal", "--init-noise", "0",
+                                      "--iterations", String(iterations), "--save", dir.path("d.sfchain"), "--json"])
+            #expect(result.status == 0, "stderr: \(result.stderr)")
+            let json = try #require(result.lastJSON, "stdout: \(result.stdout)")
+            #expect(json["init"] as? String == "diagonal" && json["init_noise"] as? Double == 0)
+            let start = try #require(json["start_relative_error"] as? Double)
+            #expect(abs(start - best) <= 1e-12, "start \(start), diagonal \(best)")
+            let chain = try FactorFile.load(from: URL(fileURLWithPath: dir.path("d.sfchain")))
+            let error = distance(a, try chain.denseMatrix()) / a.frobeniusNorm
+            #expect(abs(try #require(json["sf_relative_error"] as? Double) - error) <= 1e-9)
+            if iterations == 0 {
+                #expect(abs(error - best) <= 1e-12, "the saved start is diag(A): \(error) against \(best)")
+            } else {
+                #expect(error < best, "the fit improved on the diagonal: \(error) against \(best)")
+            }
+        }
+        let paper = try CLI.run(["factorize", dir.path("d.npy"), "--iterations", "0", "--json"])
+        #expect(paper.lastJSON?["init"] as? String == "paper" && paper.lastJSON?["init_noise"] as? Double == 0.01)
+    }
+
+    @Test func badStartsAreRefused() throws {
+        let dir = try ScratchDirectory()
+        defer { dir.cleanUp() }
+        _ = try dominant(dir)
+        let cases: [([String], Int32, String, String)] = [
+            (["--init", "diagonal", "--no-self-link"], 65, "the diagonal initialization needs the self-link", "invalid-argument"),
+            (["--init", "identity"], 64, "identity", "usage"),
+            (["--init-noise", "-1"], 64, "--init-noise must be a finite number ≥ 0, got -1", "usage"),
+            (["--init-noise", "nan"], 64, "--init-noise must be a finite number ≥ 0", "usage"),
+        ]
+        for (options, code, message, kind) in cases {
+            let result = try CLI.run(["factorize", dir.path("d.npy"), "--iterations", "2", "--json"] + options)
+            #expect(!result.signaled && result.status == code, "\(options): exit \(result.status); stderr \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(options): stderr \(result.stderr)")
+            #expect(result.lastJSON?["kind"] as? String == kind, "\(options): stdout \(result.stdout)")
+        }
+    }
+}
