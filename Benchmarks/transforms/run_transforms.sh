@@ -3,7 +3,8 @@
 # prints one JSON line per fit (results/factorization/transforms.md). Usage, from the repository root:
 #   swift build -c release --product sparsefactor
 #   bash Benchmarks/transforms/run_transforms.sh OUTDIR > fits.jsonl
-# ITERATIONS (default 2000), TIME_LIMIT (seconds per fit, default 300), THREADS (default 2), SIZES.
+# ITERATIONS (default 2000), TIME_LIMIT (seconds per fit, default 300), THREADS (default 2), SIZES,
+# PATTERNS (default "symmetric chord"), INIT (paper or diagonal, default paper).
 set -euo pipefail
 out=${1:?usage: run_transforms.sh OUTDIR}
 bin=${SPARSEFACTOR:-.build/release/sparsefactor}
@@ -11,10 +12,10 @@ sizes=${SIZES:-64 128 256 512 1024}
 python3 "$(dirname "$0")/make_transforms.py" "$out" $sizes
 for n in $sizes; do
   for name in hadamard dct dft_real dft_imag; do
-    for pattern in symmetric chord; do
+    for pattern in ${PATTERNS:-symmetric chord}; do
       flags=(); [ "$pattern" = symmetric ] && flags=(--symmetric)
       "$bin" factorize "$out/$name$n.npy" "${flags[@]}" --iterations "${ITERATIONS:-2000}" \
-        --time-limit "${TIME_LIMIT:-300}" --threads "${THREADS:-2}" --seed 0 --json | tail -n 1 \
+        --time-limit "${TIME_LIMIT:-300}" --threads "${THREADS:-2}" --init "${INIT:-paper}" --seed 0 --json | tail -n 1 \
         | python3 -c "import json,sys; d=json.load(sys.stdin); d['matrix']='$name'; d['pattern']='$pattern'; print(json.dumps(d))"
     done
   done
