@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Accuracy by sequence length (Paramixer's figure, on this machine): every model on Adding (psf,
-paramixer, transformer, chordmixer) and Temporal Order (psf, transformer, chordmixer) at
+paramixer, transformer, linformer, performer, chordmixer) and Temporal Order (psf, transformer, chordmixer) at
 N = 2^7 ... 2^14, with the same budget for every model at a given N, plus three seeds of every
 model at N = 1024 (Adding).
 
@@ -35,7 +35,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from charts import atomic_write, line_chart  # noqa: E402
 
-MODELS = {"adding": ["psf", "paramixer", "transformer", "chordmixer"], "order": ["psf", "transformer", "chordmixer"]}
+MODELS = {"adding": ["psf", "paramixer", "transformer", "linformer", "performer", "chordmixer"],
+          "order": ["psf", "transformer", "chordmixer"]}
 LENGTHS = [2 ** k for k in range(7, 15)]
 TARGET = 0.99
 

@@ -22,7 +22,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from charts import atomic_write, line_chart  # noqa: E402
 
-MODELS = ["psf", "paramixer", "transformer", "chordmixer"]
+MODELS = ["psf", "paramixer", "transformer", "linformer", "performer", "chordmixer"]
 
 
 def measure(binary, model, n, args):
