@@ -80,9 +80,10 @@ public enum MatrixMarketReader {
             throw text.error(sizeLine.number, "a \(banner[4]) matrix must be square, got \(rows)×\(columns)")
         }
         try checkDenseAllocation(rows: rows, columns: columns, what: text.name)
-        var out = try Matrix<Double>(rows: rows, columns: columns)
         let entries = lines.dropFirst()
 
+        // Every count is checked against the file before the matrix is allocated, so a short file
+        // announcing a huge matrix is refused without touching memory.
         switch layout {
         case .coordinate:
             let count = try text.integer(sizeLine.fields[2], line: sizeLine.number, what: "the number of entries")
@@ -90,6 +91,7 @@ public enum MatrixMarketReader {
             guard entries.count == count else {
                 throw SparseFactorError.io("\(text.name): the size line announces \(count) entries but the file has \(entries.count)\(entries.count < count ? " (truncated?)" : "")")
             }
+            var out = try Matrix<Double>(rows: rows, columns: columns)
             let valueFields = field == .pattern ? 2 : 3
             for line in entries {
                 guard line.fields.count == valueFields else {
@@ -113,9 +115,30 @@ public enum MatrixMarketReader {
                     throw text.error(line.number, "a skew-symmetric matrix has a zero diagonal, got \(v) at (\(i + 1), \(i + 1))")
                 }
             }
+            return out
         case .array:
-            // Column-major; symmetric files list the lower triangle with the diagonal, skew-symmetric ones without it.
-            var positions: [(Int, Int)] = []
+            // Column-major; symmetric files list the lower triangle with the diagonal, skew-symmetric
+            // ones without it. rows·columns fits (checkDenseAllocation), so the triangles do too.
+            let needed: Int
+            switch symmetry {
+            case .general: needed = rows * columns
+            case .symmetric: needed = rows * (rows + 1) / 2
+            case .skewSymmetric: needed = rows * (rows - 1) / 2
+            }
+            var values: [(line: Int, text: Substring)] = []
+            for line in entries {
+                for fieldText in line.fields {
+                    values.append((line.number, fieldText))
+                    guard values.count <= needed else { break }
+                }
+                guard values.count <= needed else { break }
+            }
+            guard values.count == needed else {
+                let more = values.count > needed ? "more than \(needed)" : "\(values.count)\(values.count < needed ? " (truncated?)" : "")"
+                throw SparseFactorError.io("\(text.name): a \(rows)×\(columns) \(banner[4]) array needs \(needed) values, the file has \(more)")
+            }
+            var out = try Matrix<Double>(rows: rows, columns: columns)
+            var next = 0
             for j in 0..<columns {
                 let first: Int
                 switch symmetry {
@@ -123,23 +146,20 @@ public enum MatrixMarketReader {
                 case .symmetric: first = j
                 case .skewSymmetric: first = j + 1
                 }
-                for i in first..<rows { positions.append((i, j)) }
-            }
-            let values = entries.flatMap { line in line.fields.map { (line.number, $0) } }
-            guard values.count == positions.count else {
-                throw SparseFactorError.io("\(text.name): a \(rows)×\(columns) \(banner[4]) array needs \(positions.count) values, the file has \(values.count)\(values.count < positions.count ? " (truncated?)" : "")")
-            }
-            for ((i, j), (lineNumber, fieldText)) in zip(positions, values) {
-                let v = try value(text, fieldText, line: lineNumber, field: field)
-                out[i, j] = v
-                switch symmetry {
-                case .general: break
-                case .symmetric: out[j, i] = v
-                case .skewSymmetric: out[j, i] = -v
+                for i in first..<max(first, rows) {
+                    let (lineNumber, fieldText) = values[next]
+                    next += 1
+                    let v = try value(text, fieldText, line: lineNumber, field: field)
+                    out[i, j] = v
+                    switch symmetry {
+                    case .general: break
+                    case .symmetric: out[j, i] = v
+                    case .skewSymmetric: out[j, i] = -v
+                    }
                 }
             }
+            return out
         }
-        return out
     }
 
     static func value(_ text: TextLines, _ field: Substring, line: Int, field kind: Field) throws -> Double {

@@ -200,6 +200,23 @@ import Testing
         #expect(p.channels == 32 && p.layers == 2 && p.embedding == 32)
     }
 
+    @Test func transformerConfigurationsRoundTripAndOldOnesReadAsSoftmax() throws {
+        for attention in [AttentionKind.softmax, .linformer(projectedLength: 5), .performer(features: 3)] {
+            var c = tinyTransformer(input: .tokens(vocabulary: 6), outputs: 3)
+            c.attention = attention
+            c.layers = 2
+            c.dropout = 0.25
+            let data = try JSONEncoder().encode(c)
+            #expect(try JSONDecoder().decode(TransformerConfiguration.self, from: data) == c)
+        }
+        // A checkpoint's header from before Linformer and Performer: no "attention" key at all.
+        var old = try JSONSerialization.jsonObject(with: JSONEncoder().encode(tinyTransformer(input: .features(count: 2), outputs: 1))) as! [String: Any]
+        old["attention"] = nil
+        let decoded = try JSONDecoder().decode(TransformerConfiguration.self, from: JSONSerialization.data(withJSONObject: old))
+        #expect(decoded == tinyTransformer(input: .features(count: 2), outputs: 1))
+        #expect(decoded.attention == .softmax)
+    }
+
     @Test func sameSeedSameModelForEveryKind() throws {
         for kind in ModelKind.allCases {
             let config = ModelConfiguration(kind: kind, task: .order, length: 16)

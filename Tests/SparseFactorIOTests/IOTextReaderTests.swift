@@ -57,6 +57,12 @@ import Testing
         #expect(errorMessage { try read("%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 x\n") }.contains("line 3"))
         #expect(errorMessage { try read("%%MatrixMarket matrix coordinate integer general\n2 2 1\n1 1 1.5\n") }.contains("expected an integer value"))
         #expect(errorMessage { try read("%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n") }.contains("needs 4 values, the file has 3"))
+        #expect(errorMessage { try read("%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n4\n5\n") }.contains("needs 4 values, the file has more than 4"))
+        #expect(errorMessage { try read("%%MatrixMarket matrix array real symmetric\n3 3\n1\n2\n3\n4\n5\n") }.contains("needs 6 values, the file has 5"))
+        #expect(errorMessage { try read("%%MatrixMarket matrix array real skew-symmetric\n3 3\n1\n2\n") }.contains("needs 3 values, the file has 2"))
+        // A short file announcing a big array (found by the fuzzer: the reader once listed every
+        // position, 16 bytes each, before counting the values) is refused on the count alone.
+        #expect(errorMessage { try read("%%MatrixMarket matrix array real general\n8191 8191\n1\n2\n3\n") }.contains("needs 67092481 values, the file has 3"))
         #expect(errorMessage { try read("%%MatrixMarket matrix coordinate real general\n0 0 0\n") }.contains("empty"))
         #expect(errorMessage { try read("") }.contains("empty"))
         #expect(errorMessage { try read("%%MatrixMarket matrix coordinate real general\n2 2 1\n1 2 nan\n") }.contains("non-finite value"))

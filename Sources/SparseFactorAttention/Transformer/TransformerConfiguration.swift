@@ -124,3 +124,23 @@ public struct TransformerConfiguration: Codable, Equatable, Sendable {
                                      perPosition: [[layers, 9, embedding], [layers, 2, feedForward], [layers, heads], [embedding, 2], [4]])
     }
 }
+
+extension TransformerConfiguration {
+    /// Decodes a configuration; `attention` is optional, because checkpoints written before
+    /// Linformer and Performer existed hold no such key and were always softmax attention.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(input: try c.decode(SequenceInput.self, forKey: .input),
+                  length: try c.decode(Int.self, forKey: .length),
+                  outputs: try c.decode(Int.self, forKey: .outputs))
+        embedding = try c.decode(Int.self, forKey: .embedding)
+        layers = try c.decode(Int.self, forKey: .layers)
+        heads = try c.decode(Int.self, forKey: .heads)
+        feedForward = try c.decode(Int.self, forKey: .feedForward)
+        dropout = try c.decode(Float.self, forKey: .dropout)
+        attention = try c.decodeIfPresent(AttentionKind.self, forKey: .attention) ?? .softmax
+        positionalEmbedding = try c.decode(Bool.self, forKey: .positionalEmbedding)
+        pooling = try c.decode(SequencePooling.self, forKey: .pooling)
+        head = try c.decode(SequenceHead.self, forKey: .head)
+    }
+}
