@@ -58,14 +58,11 @@ public struct PSFAttnConfiguration: Codable, Equatable, Sendable {
     /// The paper's configuration for a synthetic task: token embedding and positional
     /// embedding for ``SyntheticTask/order``, a linear projection of (x, mark) without
     /// positional embedding for ``SyntheticTask/adding``.
-    public init(task: SyntheticTask, length: Int) {
-        switch task {
-        case .adding:
-            self.init(input: .features(count: 2), length: length, outputs: 1)
-        case .order:
-            self.init(input: .tokens(vocabulary: SyntheticTask.OrderToken.vocabulary), length: length, outputs: 4)
-            positionalEmbedding = true
-        }
+    /// The classification tasks (ListOps, Pathfinder, Image, Text) get the Order setup with their
+    /// vocabulary and classes; their LRA-scale shapes are set by the caller (see results/lra).
+    public init(task: SequenceTask, length: Int) {
+        self.init(input: task.input, length: length, outputs: task.outputCount)
+        positionalEmbedding = task != .adding
     }
 
     /// M, the number of factors per mixing layer.

@@ -3,7 +3,7 @@ import SparseFactorNN
 import SparseFactorIO
 import Foundation
 
-/// Trains a sequence model (PSF-Attn or a baseline, see ``ModelKind``) on a synthetic task:
+/// Trains a sequence model (PSF-Attn or a baseline, see ``ModelKind``) on any ``SequenceTask``:
 /// epochs of shuffled minibatches, Adam, validation and test after every epoch, optional early
 /// stopping, checkpoints that resume bit-exactly, and a clear stop on a NaN or infinite loss.
 /// Every model gets the same data, order, optimizer and stopping rules, so the runs differ
@@ -25,10 +25,10 @@ public final class SequenceTrainer {
     public let model: any SequenceModel
     /// Adam over the model's parameters.
     public let optimizer: Adam
-    /// The three datasets (generated on demand from the seed).
-    public let train: SyntheticDataset
-    public let validation: SyntheticDataset
-    public let test: SyntheticDataset
+    /// The three datasets (generated from the seed, or read from the options' data files).
+    public let train: any SequenceDataset
+    public let validation: any SequenceDataset
+    public let test: any SequenceDataset
     /// Where the run stands.
     public private(set) var progress = TrainingProgress()
 
@@ -68,20 +68,31 @@ public final class SequenceTrainer {
         guard configuration.length == options.length else {
             throw SparseFactorError.shapeMismatch(expected: "a model of length \(options.length) (the task's)", got: "length \(configuration.length)")
         }
-        let expectedInput = SequenceInput(task: options.task)
+        let expectedInput = options.task.input
         guard configuration.input == expectedInput, configuration.outputs == options.task.outputCount else {
             throw SparseFactorError.shapeMismatch(expected: "a model with input \(expectedInput) and \(options.task.outputCount) outputs for the \(options.task.rawValue) task",
                                                   got: "input \(configuration.input), \(configuration.outputs) outputs")
         }
         try configuration.checkStepMemory(batch: options.batchSize)
-        try MemoryBudget.check("the shuffled order of \(options.trainSize) training sequences", counts: [options.trainSize],
-                               scalarBytes: MemoryLayout<Int>.size)
+        if options.dataFiles == nil {
+            try MemoryBudget.check("the shuffled order of \(options.trainSize) training sequences", counts: [options.trainSize],
+                                   scalarBytes: MemoryLayout<Int>.size)
+            if !options.task.isRegression && options.task.synthetic == nil {   // generated and held in memory
+                try MemoryBudget.check("\(options.trainSize + options.validationSize + options.testSize) generated sequences of \(options.length) tokens",
+                                       counts: [options.trainSize + options.validationSize + options.testSize, options.length], scalarBytes: 2)
+            }
+        }
+        let splits = try TaskData.splits(for: options)
+        var options = options
+        if let files = splits.files {   // the files decide the sizes
+            options.dataFiles = files
+            (options.trainSize, options.validationSize, options.testSize) = (splits.train.count, splits.validation.count, splits.test.count)
+            guard options.trainSize >= 1 else { throw SparseFactorError.invalidArgument("\(files.train) holds no sequence to train on") }
+        }
         self.options = options
+        (train, validation, test) = (splits.train, splits.validation, splits.test)
         model = try configuration.makeModel(seed: mixSeed(options.seed, 0x6D6F_6465_6C))   // "model"
         optimizer = try Adam(parameters: model.parameters, learningRate: options.learningRate)
-        (train, validation, test) = try SyntheticDataset.splits(task: options.task, length: options.length, trainSize: options.trainSize,
-                                                                 validationSize: options.validationSize, testSize: options.testSize,
-                                                                 seed: options.seed)
         model.prepareTraining(batch: options.batchSize)
         model.computesInputGradient = false     // training needs the parameters' gradients only
     }
@@ -119,12 +130,10 @@ public final class SequenceTrainer {
     /// Loads parameters, optimizer state and progress; checks everything before changing anything.
     private func restore(_ checkpoint: TrainingCheckpoint, source: String) throws {
         let parameters = model.parameters
-        guard checkpoint.parameters.count == parameters.count else {
-            throw SparseFactorError.invalidArgument("\(source) has \(checkpoint.parameters.count) parameter tensors, this model \(parameters.count)")
-        }
-        for (saved, p) in zip(checkpoint.parameters, parameters) where saved.name != p.name || saved.value.shape != p.value.shape {
-            throw SparseFactorError.invalidArgument(
-                "\(source) does not fit this model: it has \(saved.name) of shape \(saved.value.shape), the model \(p.name) of shape \(p.value.shape)")
+        try Self.checkParameters(checkpoint, fit: model, source: source)
+        if let saved = checkpoint.options.dataFiles?.fingerprints, saved != options.dataFiles?.fingerprints ?? [] {
+            throw SparseFactorError.invalidArgument("\(source) was trained on other data files (checkpoint: \(saved.joined(separator: "; ")); "
+                                                    + "now: \((options.dataFiles?.fingerprints ?? []).joined(separator: "; "))); nothing was loaded")
         }
         let p = checkpoint.progress
         // Counters a run can reach: a million epochs, 2^53 steps (exact as JSON numbers), so that
@@ -189,7 +198,7 @@ public final class SequenceTrainer {
         } catch SparseFactorError.nonFinite(let what) {
             throw SparseFactorError.nonFinite("\(what) at epoch \(progress.epoch + 1), step \(progress.stepInEpoch + 1); the run stopped" + keptCheckpointNote())
         }
-        let (loss, gradient) = try lossAndGradient(prediction, y)
+        let (loss, gradient) = try Self.lossAndGradient(options.task, prediction, y)
         guard loss.isFinite else {
             throw SparseFactorError.nonFinite(
                 "the training loss became \(loss) at epoch \(progress.epoch + 1), step \(progress.stepInEpoch + 1) (step \(progress.globalStep + 1) overall); "
@@ -204,7 +213,7 @@ public final class SequenceTrainer {
         }
         optimizer.learningRate = options.learningRate(atStep: progress.globalStep)
         try optimizer.step()
-        let correct = try correctCount(prediction, y)
+        let correct = try Self.correctCount(options.task, prediction, y)
         progress.epochLossSum += Double(loss) * Double(indices.count)
         progress.epochCorrect += correct
         progress.epochSeen += indices.count
@@ -221,12 +230,24 @@ public final class SequenceTrainer {
     }
 
     /// Loss and accuracy of the current model on a dataset, in evaluation mode.
-    public func evaluate(_ dataset: SyntheticDataset) throws -> Evaluation {
+    public func evaluate(_ dataset: any SequenceDataset) throws -> Evaluation {
+        try Self.evaluate(model, task: options.task, on: dataset, batch: evaluationBatchSize ?? options.batchSize)
+    }
+
+    /// Loss and accuracy of `model` on a dataset of `task`, in evaluation mode, `batch` sequences at a time.
+    ///
+    /// ```swift
+    /// let saved = try TrainingCheckpoint.read(from: URL(fileURLWithPath: "listops.ckpt"))
+    /// let model = try SequenceTrainer.savedModel(saved)
+    /// let data = try TaskData.read(task: .listops, url: URL(fileURLWithPath: "test.tsv"), length: saved.options.length)
+    /// print(try SequenceTrainer.evaluate(model, task: .listops, on: data, batch: 40).accuracy)
+    /// ```
+    public static func evaluate(_ model: any SequenceModel, task: SequenceTask, on dataset: any SequenceDataset, batch: Int) throws -> Evaluation {
         guard dataset.count > 0 else { return Evaluation(loss: .nan, accuracy: .nan, count: 0) }
         let wasTraining = model.isTraining
         model.isTraining = false
         defer { model.isTraining = wasTraining }
-        let batch = max(evaluationBatchSize ?? options.batchSize, 1)
+        let batch = max(batch, 1)
         var lossSum = 0.0
         var correct = 0
         var start = 0
@@ -234,11 +255,31 @@ public final class SequenceTrainer {
             let indices = Array(start..<min(start + batch, dataset.count))
             let (x, y) = try dataset.batch(indices)
             let prediction = try model(x)
-            lossSum += Double(try lossAndGradient(prediction, y).loss) * Double(indices.count)
-            correct += try correctCount(prediction, y)
+            lossSum += Double(try lossAndGradient(task, prediction, y).loss) * Double(indices.count)
+            correct += try correctCount(task, prediction, y)
             start += batch
         }
         return Evaluation(loss: lossSum / Double(dataset.count), accuracy: Double(correct) / Double(dataset.count), count: dataset.count)
+    }
+
+    /// The model a checkpoint holds, with its parameters, without loading any of the run's data.
+    public static func savedModel(_ checkpoint: TrainingCheckpoint, source: String = "the checkpoint") throws -> any SequenceModel {
+        let model = try checkpoint.configuration.makeModel(seed: 0)
+        try checkParameters(checkpoint, fit: model, source: source)
+        for (saved, p) in zip(checkpoint.parameters, model.parameters) { p.value = saved.value }
+        return model
+    }
+
+    /// Throws unless the checkpoint's parameters have the model's names and shapes, in order.
+    private static func checkParameters(_ checkpoint: TrainingCheckpoint, fit model: any SequenceModel, source: String) throws {
+        let parameters = model.parameters
+        guard checkpoint.parameters.count == parameters.count else {
+            throw SparseFactorError.invalidArgument("\(source) has \(checkpoint.parameters.count) parameter tensors, this model \(parameters.count)")
+        }
+        for (saved, p) in zip(checkpoint.parameters, parameters) where saved.name != p.name || saved.value.shape != p.value.shape {
+            throw SparseFactorError.invalidArgument(
+                "\(source) does not fit this model: it has \(saved.name) of shape \(saved.value.shape), the model \(p.name) of shape \(p.value.shape)")
+        }
     }
 
     /// The summary of the run so far.
@@ -325,20 +366,15 @@ public final class SequenceTrainer {
         return Array(permutation[start..<min(start + options.batchSize, options.trainSize)])
     }
 
-    private func lossAndGradient(_ prediction: Tensor, _ target: Tensor) throws -> (loss: Float, gradient: Tensor) {
-        switch options.task {
-        case .adding: return try MSELoss()(prediction, target)
-        case .order: return try CrossEntropyLoss()(prediction, target)
-        }
+    private static func lossAndGradient(_ task: SequenceTask, _ prediction: Tensor, _ target: Tensor) throws -> (loss: Float, gradient: Tensor) {
+        task.isRegression ? try MSELoss()(prediction, target) : try CrossEntropyLoss()(prediction, target)
     }
 
-    private func correctCount(_ prediction: Tensor, _ target: Tensor) throws -> Int {
-        switch options.task {
-        case .adding:
+    private static func correctCount(_ task: SequenceTask, _ prediction: Tensor, _ target: Tensor) throws -> Int {
+        if task.isRegression {
             return zip(prediction.values, target.values).filter { abs($0 - $1) < SyntheticTask.addingTolerance }.count
-        case .order:
-            return zip(try prediction.argmaxLastDimension(), target.values).filter { Float($0) == $1 }.count
         }
+        return zip(try prediction.argmaxLastDimension(), target.values).filter { Float($0) == $1 }.count
     }
 }
 
@@ -380,7 +416,7 @@ public struct EpochReport: Sendable {
 
 /// The outcome of a run (or of the run so far).
 public struct TrainingSummary: Sendable {
-    public var task: SyntheticTask
+    public var task: SequenceTask
     /// The model's kind.
     public var model: ModelKind
     public var length: Int

@@ -24,8 +24,8 @@ public enum LearningRateSchedule: String, Codable, CaseIterable, Sendable {
 /// let trainer = try SequenceTrainer(options: options)
 /// ```
 public struct TrainingOptions: Equatable, Sendable {
-    /// The synthetic task.
-    public var task: SyntheticTask
+    /// The task.
+    public var task: SequenceTask
     /// N, the sequence length (≥ 2).
     public var length: Int
     /// Training sequences.
@@ -55,10 +55,18 @@ public struct TrainingOptions: Equatable, Sendable {
     /// CPU time rather than wall time, so a shared machine's load moves the cap little; still not
     /// bit-reproducible, unlike every other stopping rule. nil: no budget.
     public var cpuBudget: Double? = nil
+    /// Read the data from these files instead of generating it from the seed (required for the
+    /// image and text tasks). The sizes then come from the files.
+    public var dataFiles: TrainingDataFiles? = nil
 
-    public init(task: SyntheticTask, length: Int) {
+    public init(task: SequenceTask, length: Int) {
         self.task = task
         self.length = length
+    }
+
+    /// Options for a synthetic task.
+    public init(synthetic task: SyntheticTask, length: Int) {
+        self.init(task: SequenceTask(task), length: length)
     }
 
     /// Refuses settings a run cannot start with, naming the option.
@@ -84,6 +92,13 @@ public struct TrainingOptions: Equatable, Sendable {
         }
         if let c = gradientClipNorm, !(c.isFinite && c > 0) {
             throw SparseFactorError.invalidArgument("the gradient clipping norm must be finite and positive, got \(c)")
+        }
+        if dataFiles == nil && !task.generatesData {
+            throw SparseFactorError.invalidArgument("the \(task.rawValue) task reads its data from files (\(task.fileFormat)); "
+                                                    + "make them with `sparsefactor data \(task.rawValue)` and give them as the run's data files")
+        }
+        if dataFiles != nil && task.synthetic != nil {
+            throw SparseFactorError.invalidArgument("the \(task.rawValue) task is generated from the seed; it reads no data files")
         }
         guard epochs.multipliedReportingOverflow(by: stepsPerEpoch).overflow == false else {
             throw SparseFactorError.tooLarge("\(epochs) epochs of \(stepsPerEpoch) steps are more steps than can be counted")
@@ -118,9 +133,14 @@ public struct TrainingOptions: Equatable, Sendable {
         var list = DifferenceList()
         list.check("task", task.rawValue, other.task.rawValue)
         list.check("length", length, other.length)
-        list.check("train size", trainSize, other.trainSize)
-        list.check("validation size", validationSize, other.validationSize)
-        list.check("test size", testSize, other.testSize)
+        list.check("data", dataFiles == nil ? "generated" : "files", other.dataFiles == nil ? "generated" : "files")
+        if dataFiles == nil || other.dataFiles == nil {   // files give their own sizes, checked by content on resume
+            list.check("train size", trainSize, other.trainSize)
+            list.check("validation size", validationSize, other.validationSize)
+            list.check("test size", testSize, other.testSize)
+        } else {
+            list.check("truncate", dataFiles!.truncate, other.dataFiles!.truncate)
+        }
         list.check("batch", batchSize, other.batchSize)
         list.check("learning rate", learningRate, other.learningRate)
         list.check("seed", seed, other.seed)
@@ -138,12 +158,12 @@ extension TrainingOptions: Codable {
         case task, length, trainSize = "train_size", validationSize = "validation_size", testSize = "test_size", epochs
         case batchSize = "batch", learningRate = "learning_rate_bits", seed, earlyStoppingPatience = "early_stopping_patience"
         case targetAccuracy = "target_accuracy_bits", gradientClipNorm = "gradient_clip_bits"
-        case learningRateSchedule = "lr_schedule", cpuBudget = "cpu_budget_bits"
+        case learningRateSchedule = "lr_schedule", cpuBudget = "cpu_budget_bits", dataFiles = "data_files"
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        task = try c.decode(SyntheticTask.self, forKey: .task)
+        task = try c.decode(SequenceTask.self, forKey: .task)
         length = try c.decode(Int.self, forKey: .length)
         trainSize = try c.decode(Int.self, forKey: .trainSize)
         validationSize = try c.decode(Int.self, forKey: .validationSize)
@@ -158,6 +178,7 @@ extension TrainingOptions: Codable {
         // Absent in checkpoints written before schedules existed: those runs used a constant rate.
         learningRateSchedule = try c.decodeIfPresent(LearningRateSchedule.self, forKey: .learningRateSchedule) ?? .constant
         cpuBudget = try c.decodeHexIfPresent(.cpuBudget).map { Double(bitPattern: $0) }
+        dataFiles = try c.decodeIfPresent(TrainingDataFiles.self, forKey: .dataFiles)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -176,6 +197,34 @@ extension TrainingOptions: Codable {
         if let gradientClipNorm { try c.encodeHex(UInt64(gradientClipNorm.bitPattern), .gradientClipNorm) }
         if learningRateSchedule != .constant { try c.encode(learningRateSchedule, forKey: .learningRateSchedule) }
         if let cpuBudget { try c.encodeHex(cpuBudget.bitPattern, .cpuBudget) }
+        try c.encodeIfPresent(dataFiles, forKey: .dataFiles)
+    }
+}
+
+/// The data files of a run whose data is read rather than generated.
+///
+/// ```swift
+/// var options = TrainingOptions(task: .listops, length: 2000)
+/// options.dataFiles = TrainingDataFiles(train: "listops/train.tsv", validation: "listops/val.tsv", test: "listops/test.tsv")
+/// ```
+public struct TrainingDataFiles: Equatable, Sendable, Codable {
+    /// The training set (required).
+    public var train: String
+    /// The validation and test sets (nil: none).
+    public var validation: String?
+    public var test: String?
+    /// Cut sequences longer than the model's N to N instead of refusing them.
+    public var truncate: Bool
+    /// CRC-32 and byte count of each file as the run first read it, so a resumed run can tell
+    /// that its data changed (set by the trainer).
+    public var fingerprints: [String]
+
+    public init(train: String, validation: String? = nil, test: String? = nil, truncate: Bool = false) {
+        self.train = train
+        self.validation = validation
+        self.test = test
+        self.truncate = truncate
+        fingerprints = []
     }
 }
 

@@ -32,7 +32,7 @@ struct BenchStep: ParsableCommand {
         try runReportingErrors(json: json) {
             if let threads { Parallelism.threads = threads }
             keepFreedMemoryInProcess()   // as train does: steps reuse their pages instead of faulting in fresh ones
-            let configuration = try modelOptions.configuration(task: task, length: length)
+            let configuration = try modelOptions.configuration(task: SequenceTask(task), length: length)
             try configuration.checkStepMemory(batch: batch)
             let model = try configuration.makeModel(seed: seed)
             model.computesInputGradient = false

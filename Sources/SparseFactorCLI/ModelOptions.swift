@@ -88,7 +88,7 @@ struct ModelOptions: ParsableArguments {
     }
 
     /// The model configuration for a task and length: the kind's defaults, then the options given.
-    func configuration(task: SyntheticTask, length: Int) throws -> ModelConfiguration {
+    func configuration(task: SequenceTask, length: Int) throws -> ModelConfiguration {
         let headShape: SequenceHead = head == .linear ? .linear : .mlp(hidden: headHidden)
         switch ModelConfiguration(kind: model, task: task, length: length) {
         case .psf(var c), .paramixer(var c):

@@ -5,26 +5,33 @@ import SparseFactor
 enum HeadKind: String, ExpressibleByArgument, CaseIterable { case linear, mlp }
 enum RecomputeMode: String, ExpressibleByArgument, CaseIterable { case auto, on, off }
 extension SyntheticTask: ExpressibleByArgument {}
+extension SequenceTask: ExpressibleByArgument {}
 extension LearningRateSchedule: ExpressibleByArgument {}
 extension SequencePooling: ExpressibleByArgument {}
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train PSF-Attn or a baseline (--model) on a synthetic task (Adding or Temporal Order).",
+        abstract: "Train PSF-Attn or a baseline (--model) on a synthetic task (adding, order) or an LRA-style one (listops, pathfinder, image, text).",
         discussion: """
             --model psf (the default) is the paper's synthetic-task setup: embedding 32, f/g MLPs [32, GELU], \
             C = 8 channels, M = ⌈log2 N⌉ Chord factors, residuals, flatten pooling, linear head. The baselines \
             (paramixer, transformer, chordmixer) have their own defaults; every model shares the data, the \
             training settings (Adam lr 1e-3, batch 40, 20 epochs, 200,000 / 5,000 / 5,000 sequences), \
-            checkpoints and reports. Data is generated from --seed. Accuracies are fractions in [0, 1]; \
-            Adding counts |prediction − target| < 0.04 as correct.
+            checkpoints and reports. Data is generated from --seed (adding, order, listops, pathfinder), or \
+            read from --train-data/--val-data/--test-data (listops and text: TSV; pathfinder and image: \
+            labelled-image .npy; make them with `sparsefactor data`); then the sizes are the files'. \
+            Accuracies are fractions in [0, 1]; Adding counts |prediction − target| < 0.04 as correct.
             """)
 
-    @Option(help: "The task: adding or order.") var task: SyntheticTask
+    @Option(help: "The task: adding, order, listops, pathfinder, image or text.") var task: SequenceTask
     @Option(parsing: .unconditional, help: "Sequence length N (≥ 2).") var length: Int
     @Option(name: .customLong("train-size"), parsing: .unconditional, help: "Training sequences.") var trainSize = 200_000
     @Option(name: .customLong("val-size"), parsing: .unconditional, help: "Validation sequences (0: none).") var validationSize = 5_000
     @Option(name: .customLong("test-size"), parsing: .unconditional, help: "Test sequences (0: none).") var testSize = 5_000
+    @Option(name: .customLong("train-data"), help: "Training data file (instead of generated data).") var trainData: String?
+    @Option(name: .customLong("val-data"), help: "Validation data file.") var validationData: String?
+    @Option(name: .customLong("test-data"), help: "Test data file.") var testData: String?
+    @Flag(help: "Cut sequences longer than --length to it instead of refusing the file.") var truncate = false
     @Option(parsing: .unconditional, help: "Epochs.") var epochs = 20
     @Option(parsing: .unconditional, help: "Minibatch size (≥ 1).") var batch = 40
     @Option(parsing: .unconditional, help: "Adam learning rate.") var lr: Float = 1e-3
@@ -63,6 +70,9 @@ struct Train: ParsableCommand {
         if let b = cpuBudget, !(b.isFinite && b > 0) { throw ValidationError("--cpu-budget must be a positive number of seconds, got \(b)") }
         if resume && checkpoint == nil { throw ValidationError("--resume needs --checkpoint PATH") }
         if resume && overwrite { throw ValidationError("--resume continues the checkpoint and --overwrite replaces it: give one of them") }
+        if trainData == nil && (validationData != nil || testData != nil || truncate) {
+            throw ValidationError("--val-data, --test-data and --truncate go with --train-data")
+        }
         if recompute != .auto, ![.psf, .paramixer].contains(modelOptions.model) {
             throw ValidationError("--recompute does not apply to --model \(modelOptions.model.rawValue)")
         }
@@ -85,6 +95,9 @@ struct Train: ParsableCommand {
             options.targetAccuracy = targetAccuracy
             options.gradientClipNorm = clipNorm
             options.cpuBudget = cpuBudget
+            if let trainData {
+                options.dataFiles = TrainingDataFiles(train: trainData, validation: validationData, test: testData, truncate: truncate)
+            }
             try options.validate()
 
             // A resumed run continues the checkpoint's model unless model options are given (then they must match it).

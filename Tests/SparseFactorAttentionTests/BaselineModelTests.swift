@@ -174,7 +174,7 @@ import Testing
 
     @Test(arguments: ModelKind.allCases)
     func parameterCountsMatchTheSizeOnlyEstimate(kind: ModelKind) throws {
-        for (task, length) in [(SyntheticTask.adding, 16), (.order, 37), (.adding, 128)] {
+        for (task, length) in [(SequenceTask.adding, 16), (.order, 37), (.adding, 128)] {
             let config = ModelConfiguration(kind: kind, task: task, length: length)
             let model = try config.makeModel(seed: 1)
             #expect(model.parameterCount == (try config.estimatedParameterCount()), "\(kind) \(task) N \(length)")

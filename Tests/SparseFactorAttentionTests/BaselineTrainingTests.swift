@@ -9,11 +9,11 @@ import Testing
 /// bit-exactly from a mid-epoch checkpoint, checkpoints name their model, and results do not
 /// depend on the thread count.
 @Suite struct BaselineTrainingTests {
-    func tinyOptions(_ task: SyntheticTask = .order, length: Int = 8) -> TrainingOptions { tinyTrainingOptions(task, length: length, seed: 11) }
+    func tinyOptions(_ task: SequenceTask = .order, length: Int = 8) -> TrainingOptions { tinyTrainingOptions(task, length: length, seed: 11) }
 
     /// Small shapes of every kind; the Transformer and ChordMixer with dropout, so resuming
     /// must replay the masks too.
-    func tinyConfiguration(_ kind: ModelKind, _ task: SyntheticTask, length: Int) -> ModelConfiguration {
+    func tinyConfiguration(_ kind: ModelKind, _ task: SequenceTask, length: Int) -> ModelConfiguration {
         switch ModelConfiguration(kind: kind, task: task, length: length) {
         case .psf(var c): c.embedding = 8; c.channels = 3; return .psf(c)
         case .paramixer(var c): c.embedding = 8; c.channels = 8; return .paramixer(c)

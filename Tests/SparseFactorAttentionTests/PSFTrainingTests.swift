@@ -8,7 +8,7 @@ import Testing
 
 /// Training loop, checkpoints and resuming: tiny runs, exact comparisons.
 @Suite struct PSFTrainingTests {
-    func tinyOptions(_ task: SyntheticTask = .order, length: Int = 8) -> TrainingOptions { tinyTrainingOptions(task, length: length) }
+    func tinyOptions(_ task: SequenceTask = .order, length: Int = 8) -> TrainingOptions { tinyTrainingOptions(task, length: length) }
 
     /// Progress without its clock readings, which differ between runs.
     func untimed(_ p: TrainingProgress) -> TrainingProgress {

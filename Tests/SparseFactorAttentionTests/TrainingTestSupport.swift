@@ -4,7 +4,7 @@ import Foundation
 // Helpers of the training tests: tiny runs and scratch files.
 
 /// A tiny run: 100 training sequences (3 steps per epoch: 40, 40, 20), 30 validation, 20 test, 4 epochs.
-func tinyTrainingOptions(_ task: SyntheticTask = .order, length: Int = 8, seed: UInt64 = 7) -> TrainingOptions {
+func tinyTrainingOptions(_ task: SequenceTask = .order, length: Int = 8, seed: UInt64 = 7) -> TrainingOptions {
     var o = TrainingOptions(task: task, length: length)
     o.trainSize = 100
     o.validationSize = 30

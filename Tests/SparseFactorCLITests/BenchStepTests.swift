@@ -15,7 +15,7 @@ import Testing
         #expect(json["length"] as? Int == 16)
         #expect(json["batch"] as? Int == 4)
         #expect(json["steps"] as? Int == 3)
-        let model = try PSFAttn(configuration: PSFAttnConfiguration(task: task, length: 16), seed: 1)
+        let model = try PSFAttn(configuration: PSFAttnConfiguration(task: SequenceTask(task), length: 16), seed: 1)
         #expect(json["params"] as? Int == model.parameterCount)
         let median = try #require(json["ms_per_step"] as? Double), fastest = try #require(json["ms_min"] as? Double)
         #expect(fastest > 0 && fastest <= median)

@@ -40,10 +40,10 @@ public struct ChordMixerConfiguration: Codable, Equatable, Sendable {
         self.outputs = outputs
     }
 
-    /// The synthetic-task baseline.
-    public init(task: SyntheticTask, length: Int) {
-        self.init(input: SequenceInput(task: task), length: length, outputs: task.outputCount)
-        positionalEmbedding = task == .order
+    /// The task's baseline; positional embedding on for every token task.
+    public init(task: SequenceTask, length: Int) {
+        self.init(input: task.input, length: length, outputs: task.outputCount)
+        positionalEmbedding = task != .adding
     }
 
     /// T = ⌈log2 N⌉, the number of tracks.

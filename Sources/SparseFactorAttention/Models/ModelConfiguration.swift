@@ -15,7 +15,7 @@ public enum ModelConfiguration: Equatable, Sendable {
     case transformer(TransformerConfiguration)
     case chordMixer(ChordMixerConfiguration)
 
-    /// Each kind's default for a synthetic task:
+    /// Each kind's default for a task:
     /// - ``ModelKind/psf``: the paper's configuration (``PSFAttnConfiguration/init(task:length:)``).
     /// - ``ModelKind/paramixer``: Paramixer's: V as wide as the embedding (C = D = 32), two stacked
     ///   mixing layers (its authors' synthetic-task script uses one; set `layers = 1` for it).
@@ -23,7 +23,7 @@ public enum ModelConfiguration: Equatable, Sendable {
     /// - ``ModelKind/linformer``, ``ModelKind/performer``: the same with k = min(N, 256) projected rows or
     ///   m = 256 random features per head.
     /// - ``ModelKind/chordmixer``: ``ChordMixerConfiguration/init(task:length:)``.
-    public init(kind: ModelKind, task: SyntheticTask, length: Int) {
+    public init(kind: ModelKind, task: SequenceTask, length: Int) {
         switch kind {
         case .psf: self = .psf(PSFAttnConfiguration(task: task, length: length))
         case .paramixer:

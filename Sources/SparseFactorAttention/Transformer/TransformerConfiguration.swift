@@ -45,10 +45,10 @@ public struct TransformerConfiguration: Codable, Equatable, Sendable {
         self.outputs = outputs
     }
 
-    /// The synthetic-task baseline; positional embedding on for Temporal Order (as PSF-Attn's).
-    public init(task: SyntheticTask, length: Int) {
-        self.init(input: SequenceInput(task: task), length: length, outputs: task.outputCount)
-        positionalEmbedding = task == .order
+    /// The task's baseline; positional embedding on for every token task (as PSF-Attn's).
+    public init(task: SequenceTask, length: Int) {
+        self.init(input: task.input, length: length, outputs: task.outputCount)
+        positionalEmbedding = task != .adding
     }
 
     /// Refuses sizes the model cannot be built with, naming the field.

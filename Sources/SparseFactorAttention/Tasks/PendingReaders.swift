@@ -1,0 +1,17 @@
+// TEMPORARY: replaced by the ListOps, Pathfinder, image and text modules when they are merged.
+import SparseFactorCore
+import Foundation
+
+public enum ListOps { public static let vocabulary = 18 }
+public enum TextClassification { public static let vocabulary = 257 }
+
+extension TaskData {
+    static func generateListOps(length: Int, count: Int, seed: UInt64) throws -> LabelledSequences { throw SparseFactorError.invalidArgument("this task's data is not available in this build") }
+    static func generatePathfinder(length: Int, count: Int, seed: UInt64) throws -> LabelledSequences { throw SparseFactorError.invalidArgument("this task's data is not available in this build") }
+    static func readListOps(url: URL, length: Int, truncate: Bool) throws -> LabelledSequences { throw SparseFactorError.invalidArgument("this task's data is not available in this build") }
+    static func readText(url: URL, length: Int, truncate: Bool) throws -> LabelledSequences { throw SparseFactorError.invalidArgument("this task's data is not available in this build") }
+    static func readImages(task: SequenceTask, url: URL, length: Int, truncate: Bool) throws -> LabelledSequences { throw SparseFactorError.invalidArgument("this task's data is not available in this build") }
+    static func writeListOps(_ data: LabelledSequences, to url: URL) throws { throw SparseFactorError.invalidArgument("this task's data is not available in this build") }
+    static func writeText(_ data: LabelledSequences, to url: URL) throws { throw SparseFactorError.invalidArgument("this task's data is not available in this build") }
+    static func writeImages(_ data: LabelledSequences, to url: URL) throws { throw SparseFactorError.invalidArgument("this task's data is not available in this build") }
+}
