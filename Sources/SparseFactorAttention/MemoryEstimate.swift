@@ -36,18 +36,32 @@ extension PSFAttnConfiguration {
         try ModelEstimates.checkParameters(try estimatedParameterCount(), model: "PSF-Attn model", extraCopies: 1)
     }
 
-    /// Refuses a training step on `batch` sequences whose activations would not fit: per position and
-    /// mixing layer, the factor MLPs' hidden units and K link values of each of the M factors, the value
-    /// MLP, and C channels per factor; the input, embedding and pooled rows; all times 3 (the forward
-    /// values, their gradients and the kernels' scratch). An upper estimate, not an exact count. The
-    /// model's own memory is checked first (`checkParameterMemory`).
+    /// Refuses a training step on `batch` sequences whose activations would not fit. Kept for backward,
+    /// per position and mixing layer: V after each of the M factors and each factor's K link values
+    /// (C + K floats per factor), the value MLP's hidden units and output, the layer input; also the
+    /// factor MLPs' hidden units (two blocks per factor) unless they are recomputed in backward (see
+    /// ``PSFAttn/prepareTraining(batch:)``, which decides it by the same rule). Transient: one
+    /// factor's MLP, link values and V. The model's own memory is checked first.
     public func checkStepMemory(batch: Int) throws {
         try checkParameterMemory()
+        let (kept, transient) = try stepTerms(batch: batch)
+        try ModelEstimates.checkStep(model: "PSF-Attn", batch: batch, length: length, kept: kept, transient: transient)
+    }
+
+    /// The per-position terms of ``checkStepMemory(batch:)``.
+    func stepTerms(batch: Int) throws -> (kept: [[Int]], transient: [[Int]]) {
         let k = try ChordTopology.linkCount(size: length)
-        let hiddenF = try MLP.parseConfig(factorMLP).reduce(0) { if case .linear(let w) = $1 { max($0, w) } else { $0 } }
-        let hiddenG = try MLP.parseConfig(valueMLP).reduce(0) { if case .linear(let w) = $1 { max($0, w) } else { $0 } }
-        try ModelEstimates.checkStep(model: "PSF-Attn", batch: batch, length: length,
-                                     perPosition: [[layers, factorCount, hiddenF], [layers, factorCount, k], [layers, factorCount, channels],
-                                                   [layers, hiddenG], [layers, channels], [layers, embedding], [layers, 4]])
+        let hiddenF = try MLP.parseConfig(factorMLP).reduce(0) { if case .linear(let w) = $1 { $0 + w } else { $0 } }
+        let hiddenG = try MLP.parseConfig(valueMLP).reduce(0) { if case .linear(let w) = $1 { $0 + w } else { $0 } }
+        var kept: [[Int]] = [[layers, factorCount, channels + k], [layers, 2, hiddenG], [layers, 2, channels], [layers, embedding],
+                             [2, embedding], [4]]
+        if !PSFAttn.shouldRecompute(self, batch: batch) { kept.append([layers, factorCount, 2, hiddenF]) }
+        return (kept, [[2, hiddenF], [k], [2, channels]])
+    }
+
+    /// The estimated bytes of a training step on `batch` sequences (what ``checkStepMemory(batch:)`` compares to the limit).
+    func estimatedStepBytes(batch: Int) throws -> Int? {
+        let (kept, transient) = try stepTerms(batch: batch)
+        return ModelEstimates.stepBytes(batch: batch, length: length, kept: kept, transient: transient)
     }
 }

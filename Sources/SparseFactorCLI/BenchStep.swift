@@ -67,7 +67,9 @@ struct BenchStep: ParsableCommand {
             if json {
                 printJSONLine(["framework": "sparsefactor", "model": configuration.kind.rawValue, "task": task.rawValue, "length": length, "batch": batch,
                                "params": model.parameterCount, "ms_per_step": median, "ms_min": times[0],
-                               "cpu_ms_per_step": cpuMs, "steps": steps, "peak_memory_mb": peakMemoryMegabytes(), "threads": Parallelism.effectiveThreads,
+                               "cpu_ms_per_step": cpuMs, "steps": steps, "peak_memory_mb": peakMemoryMegabytes(),
+                               "estimated_step_mb": (try configuration.estimatedStepBytes(batch: batch)).map { Double($0) / 1_048_576 as Any } ?? NSNull(),
+                               "threads": Parallelism.effectiveThreads,
                                "cpu": Parallelism.cpuDispatch])
             } else {
                 print(String(format: "sparsefactor %@ %@ N=%d B=%d threads=%d params=%d: median %.2f ms/step (min %.2f), process CPU %.1f ms/step [%@]",

@@ -96,7 +96,14 @@ public struct ChordMixerConfiguration: Codable, Equatable, Sendable {
     /// and per position and block the MLP's input, hidden units (twice), output and rotation, times 3.
     public func checkStepMemory(batch: Int) throws {
         try ModelEstimates.checkParameters(try estimatedParameterCount(), model: "ChordMixer")
-        try ModelEstimates.checkStep(model: "ChordMixer", batch: batch, length: length,
-                                     perPosition: [[blockCount, 4, embedding], [blockCount, 2, hidden], [embedding, 2], [4]])
+        let (kept, transient) = stepTerms
+        try ModelEstimates.checkStep(model: "ChordMixer", batch: batch, length: length, kept: kept, transient: transient)
+    }
+
+    /// The per-position terms of ``checkStepMemory(batch:)``: kept, four D-wide blocks per block
+    /// (input, rotated, MLP output, residual sum) and the input and pooled rows; transient, one
+    /// block's MLP hidden units and D-wide gradients.
+    var stepTerms: (kept: [[Int]], transient: [[Int]]) {
+        ([[blockCount, 4, embedding], [embedding, 2], [4]], [[2, hidden], [2, embedding]])
     }
 }

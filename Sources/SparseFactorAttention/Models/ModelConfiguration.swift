@@ -105,6 +105,19 @@ public enum ModelConfiguration: Equatable, Sendable {
         }
     }
 
+    /// The estimated activation bytes of a training step on `batch` sequences (parameters and
+    /// optimizer state not included): what ``checkStepMemory(batch:)`` compares to the memory limit.
+    /// nil when it cannot be counted. `bench step --json` prints it beside the measured peak.
+    public func estimatedStepBytes(batch: Int) throws -> Int? {
+        switch self {
+        case .psf(let c), .paramixer(let c): return try c.estimatedStepBytes(batch: batch)
+        case .transformer(let c):
+            return ModelEstimates.stepBytes(batch: batch, length: c.length, kept: c.stepTerms.kept, transient: c.stepTerms.transient)
+        case .chordMixer(let c):
+            return ModelEstimates.stepBytes(batch: batch, length: c.length, kept: c.stepTerms.kept, transient: c.stepTerms.transient)
+        }
+    }
+
     /// The fields in which `other` differs, as "name: this vs other" lines.
     public func differences(from other: ModelConfiguration) -> [String] {
         switch (self, other) {

@@ -115,13 +115,18 @@ public struct TransformerConfiguration: Codable, Equatable, Sendable {
     /// Refuses a training step on `batch` sequences that would not fit: the parameters with their
     /// gradients and Adam's moments, and per position and layer the activations kept for backward
     /// (two LayerNorm outputs, packed qkv, attention output, two residual sums, the feed-forward's
-    /// hidden units twice, the log-sum-exp of every head) times 3 (values, gradients, scratch).
-    /// The attention itself never holds an N × N block.
+    /// hidden units twice, the log-sum-exp of every head); transient, one layer's qkv, output and
+    /// feed-forward gradients. The attention itself never holds an N × N block.
     public func checkStepMemory(batch: Int) throws {
         try ModelEstimates.checkParameters(try estimatedParameterCount(), model: "Transformer")
-        // Performer's kernels add O(m) per position and thread in chunks, Linformer's [k, 2D] blocks are per item: both small.
-        try ModelEstimates.checkStep(model: "Transformer", batch: batch, length: length,
-                                     perPosition: [[layers, 9, embedding], [layers, 2, feedForward], [layers, heads], [embedding, 2], [4]])
+        let (kept, transient) = stepTerms
+        try ModelEstimates.checkStep(model: "Transformer", batch: batch, length: length, kept: kept, transient: transient)
+    }
+
+    /// The per-position terms of ``checkStepMemory(batch:)``. Performer's kernels add O(m) per
+    /// position and thread in chunks, Linformer's [k, 2D] blocks are per item: both small.
+    var stepTerms: (kept: [[Int]], transient: [[Int]]) {
+        ([[layers, 9, embedding], [layers, 2, feedForward], [layers, heads], [embedding, 2], [4]], [[4, embedding], [feedForward]])
     }
 }
 
