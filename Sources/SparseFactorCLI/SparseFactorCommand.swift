@@ -13,7 +13,7 @@ struct SparseFactorCommand: ParsableCommand {
             {"error": "...", "kind": "..."}.
             """,
         version: SparseFactorVersion.string,
-        subcommands: [Demo.self, Bench.self, Train.self, Evaluate.self, Factorize.self, Apply.self])
+        subcommands: [Demo.self, Bench.self, Train.self, Evaluate.self, DataCommand.self, Factorize.self, Apply.self])
 }
 
 /// Prints one JSON object on a line of its own (the last line of a command run with --json).

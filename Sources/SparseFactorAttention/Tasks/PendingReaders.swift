@@ -15,3 +15,11 @@ extension TaskData {
     static func writeText(_ data: LabelledSequences, to url: URL) throws { throw SparseFactorError.invalidArgument("this task's data is not available in this build") }
     static func writeImages(_ data: LabelledSequences, to url: URL) throws { throw SparseFactorError.invalidArgument("this task's data is not available in this build") }
 }
+
+/// A split of a fetched data set.
+public enum DataSplit: String, CaseIterable, Sendable { case train, validation, test }
+
+extension TaskData {
+    public static func fetched(task: SequenceTask, source: URL, split: DataSplit, length: Int, truncate: Bool) throws -> LabelledSequences { throw SparseFactorError.invalidArgument("this task's data is not available in this build") }
+    public static func writePNGs(_ data: LabelledSequences, to directory: URL) throws { throw SparseFactorError.invalidArgument("this task's data is not available in this build") }
+}

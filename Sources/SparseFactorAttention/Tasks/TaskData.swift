@@ -10,6 +10,18 @@ import Foundation
 /// let again = try TaskData.read(task: .listops, url: URL(fileURLWithPath: "listops-test.tsv"), length: 2000)
 /// ```
 public enum TaskData {
+    /// The task's usual N: LRA's 2000 for ListOps, 1024 pixels for Pathfinder-32, 784 for
+    /// Fashion-MNIST, 4096 bytes for Text; the synthetic tasks have none (1024 is returned).
+    public static func defaultLength(_ task: SequenceTask) -> Int {
+        switch task {
+        case .listops: return 2000
+        case .pathfinder: return 1024
+        case .image: return 784
+        case .text: return 4096
+        case .adding, .order: return 1024
+        }
+    }
+
     /// The three splits of a run, and its data files with their fingerprints (nil when generated).
     public struct Splits {
         public var train: any SequenceDataset

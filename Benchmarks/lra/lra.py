@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""The LRA-style suite: every model on ListOps, Pathfinder, Image (Fashion-MNIST) and Text with the
+same CPU budget per model and task, then one longer PSF-Attn run per task; results beside the
+published LRA numbers.
+
+Data: `sparsefactor data` writes every split once under --data-dir (generated from fixed seeds for
+listops and pathfinder; converted from the data sets `scripts/fetch-data.sh lra` extracts for image
+and text). Budget of a run: `train --cpu-budget SECONDS` on one thread (a CPU second is a second of
+one core), stopping earlier only at 100% validation accuracy; the JSON's `stopped_by` says which.
+Every run checkpoints every 50 steps and resumes when the script is run again, so the suite spans
+sessions; finished runs (in runs.jsonl) are skipped.
+
+  python3 Benchmarks/lra/lra.py --binary .build/release/sparsefactor                 # every model, every task
+  python3 Benchmarks/lra/lra.py --only listops:psf --budget 60                      # one cell
+  python3 Benchmarks/lra/lra.py --plan long                                         # the longer PSF-Attn runs
+  python3 Benchmarks/lra/lra.py --render-only
+
+Writes results/lra/runs.jsonl (one line per finished run, "full" when it ran its whole plan and
+"budget-limited" when the budget ended it), lra.md and lra.svg.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "attention"))
+from charts import atomic_write, bar_chart  # noqa: E402
+
+TASKS = ["listops", "pathfinder", "image", "text"]
+MODELS = ["psf", "paramixer", "transformer", "linformer", "performer", "chordmixer"]
+LENGTH = {"listops": 2000, "pathfinder": 1024, "image": 784, "text": 4096}
+# Split sizes: generated tasks from three seeds; image and text use their data set's own splits.
+GENERATED = {"listops": {"train": (20000, 11), "validation": (2000, 12), "test": (2000, 13)},
+             "pathfinder": {"train": (20000, 21), "validation": (2000, 22), "test": (2000, 23)}}
+# Published test accuracy (%): LRA's Transformer, Linformer, Performer; the PSF-Attn paper (Papers with
+# Code); Paramixer's and ChordMixer's papers. LRA's Image is CIFAR-10 in grayscale (here Fashion-MNIST),
+# its Text is IMDb bytes (here the corpus of docs/data-sources.md), its Pathfinder the original generator's.
+PUBLISHED = {"psf": [38.85, 80.49, 45.01, 77.32], "paramixer": [39.57, 80.49, 45.01, 83.12],
+             "transformer": [36.37, 71.40, 42.44, 64.27], "linformer": [35.70, 76.34, 38.56, 53.94],
+             "performer": [18.01, 77.05, 42.77, 65.40], "chordmixer": [59.89, 96.67, 89.95, 88.87]}
+# Per-task shapes. PSF-Attn: the paper's LRA configurations (embedding, MLP hidden, C; lr), ListOps's
+# embedding scaled from 512 to 64 for this machine. The encoders: LRA's are 4–6 layers of width 256–512,
+# scaled to 2 layers of 64 with mean pooling, as LRA pools. ChordMixer: its defaults with mean pooling.
+SCALED = {("listops", "psf"), ("listops", "paramixer")} | {(t, m) for t in TASKS for m in ("transformer", "linformer", "performer")}
+PSF = {"listops": ["--embedding", "64", "--factor-mlp", "[128, GELU]", "--value-mlp", "[128, GELU]", "--channels", "128"],
+       "pathfinder": ["--embedding", "32", "--factor-mlp", "[128, GELU]", "--value-mlp", "[128, GELU]", "--channels", "32"],
+       "image": ["--embedding", "16", "--factor-mlp", "[16, GELU]", "--value-mlp", "[16, GELU]", "--channels", "16"],
+       "text": ["--embedding", "32", "--factor-mlp", "[128, GELU]", "--value-mlp", "[128, GELU]", "--channels", "32"]}
+LR = {"text": "1e-4"}
+ENCODER = ["--embedding", "64", "--layers", "2", "--heads", "4", "--feed-forward", "128", "--pooling", "mean"]
+
+
+def model_flags(task, model):
+    if model == "psf":
+        return PSF[task]
+    if model == "paramixer":
+        return PSF[task] + ["--layers", "2"]
+    if model in ("transformer", "linformer", "performer"):
+        return ENCODER
+    return ["--pooling", "mean"]
+
+
+def data_files(args, task):
+    """The three split files of a task, written by `sparsefactor data` when missing."""
+    ext = "tsv" if task in ("listops", "text") else "npy"
+    files = {}
+    for split in ("train", "validation", "test"):
+        path = os.path.join(args.data_dir, f"{task}-{split}.{ext}")
+        if not os.path.exists(path):
+            cmd = [args.binary, "data", task, "--output", path, "--length", str(LENGTH[task])]
+            if task in GENERATED:
+                count, seed = GENERATED[task][split]
+                cmd += ["--count", str(count), "--seed", str(seed)]
+            else:
+                cmd += ["--source", os.path.join(args.source_dir, "fashion-mnist" if task == "image" else "text"), "--split", split]
+            os.makedirs(args.data_dir, exist_ok=True)
+            subprocess.run(cmd, check=True)
+        files[split] = path
+    return files
+
+
+def run_id(task, model, plan):
+    return f"{'long-' if plan == 'long' else ''}{task}-{model}-seed1"
+
+
+def load(path):
+    rows = {}
+    if os.path.exists(path):
+        for line in open(path):
+            if line.strip():
+                row = json.loads(line)
+                rows[row["run"]] = row
+    return rows
+
+
+def train(args, task, model):
+    rid = run_id(task, model, args.plan)
+    checkpoint = os.path.join(args.out, "checkpoints", rid + ".ckpt")
+    os.makedirs(os.path.dirname(checkpoint), exist_ok=True)
+    files = data_files(args, task)
+    budget = args.budget if args.plan == "equal" else args.long_budget
+    cmd = [args.binary, "train", "--task", task, "--model", model, "--length", str(LENGTH[task]),
+           "--train-data", files["train"], "--val-data", files["validation"], "--test-data", files["test"],
+           "--lr", LR.get(task, "1e-3"), "--epochs", "1000", "--target-accuracy", "1", "--cpu-budget", str(budget),
+           "--threads", str(args.threads), "--checkpoint", checkpoint, "--checkpoint-every", "50", "--json"] + model_flags(task, model)
+    cmd += ["--resume"] if os.path.exists(checkpoint) else []
+    if args.max_seconds and args.deadline - time.time() < 60:
+        return None
+    start = time.time()
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True,
+                              timeout=(args.deadline - time.time()) if args.max_seconds else None)
+    except subprocess.TimeoutExpired:
+        print(f"{rid}: stopped for the session's time limit; resumes from {checkpoint}", flush=True)
+        return None
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    summary = json.loads(lines[-1]) if lines else {}
+    if done.returncode != 0 or summary.get("event") != "summary":
+        return {"run": rid, "task": task, "model": model, "status": "failed", "error": summary.get("error") or done.stderr[-300:]}
+    status = "budget-limited" if summary.get("stopped_by") == "budget" else "full"
+    return {"run": rid, "status": status, "plan": args.plan, "scaled": (task, model) in SCALED, "wall_seconds": time.time() - start,
+            "command": " ".join(cmd[1:]), **summary}
+
+
+def cell(row):
+    if row is None:
+        return "–"
+    if row["status"] == "failed":
+        return "failed"
+    return f"{100 * row['test_accuracy']:.2f}" + ("" if row["status"] == "full" else "*") + ("ˢ" if row.get("scaled") else "")
+
+
+def render(rows, args):
+    lines = ["# LRA-style suite", "",
+             f"Test accuracy (%) of every model with the same budget per model and task: {args.budget:g} CPU seconds of",
+             "one thread (`train --cpu-budget`; the runs use one thread, so a CPU second is a second of one core) on the",
+             "2-core development machine. `*`: the budget ended the run (budget-limited). `ˢ`: the shape is scaled down",
+             "from the published configuration to fit this machine (see `Benchmarks/lra/lra.py`). In parentheses: the",
+             "published number (LRA's own data: Image is CIFAR-10 in grayscale there and Fashion-MNIST here, Text is",
+             "IMDb bytes there; see docs/data-sources.md). Every run is in [runs.jsonl](runs.jsonl) with its command.",
+             "Chart: [lra.svg](lra.svg).", "",
+             "| model | " + " | ".join(TASKS) + " |", "|---|" + "---:|" * len(TASKS)]
+    for model in MODELS:
+        lines.append(f"| {model} | " + " | ".join(f"{cell(rows.get(run_id(t, model, 'equal')))} ({PUBLISHED[model][i]:.2f})"
+                                                  for i, t in enumerate(TASKS)) + " |")
+    lines += ["", "## Longer PSF-Attn runs (`--plan long`)", "", "| task | test accuracy | steps | CPU s |", "|---|---:|---:|---:|"]
+    for t in TASKS:
+        row = rows.get(run_id(t, "psf", "long"))
+        lines.append(f"| {t} | {cell(row)} | {row.get('steps', '–') if row else '–'} | "
+                     f"{round(row['train_cpu_seconds']) if row and 'train_cpu_seconds' in row else '–'} |")
+    atomic_write(os.path.join(args.out, "lra.md"), "\n".join(lines) + "\n")
+    series = {m: [(100 * r["test_accuracy"] if (r := rows.get(run_id(t, m, "equal"))) and r.get("test_accuracy") is not None else None)
+                  for t in TASKS] for m in MODELS}
+    marks = {"published PSF-Attn": PUBLISHED["psf"], "published Transformer": PUBLISHED["transformer"]}
+    atomic_write(os.path.join(args.out, "lra.svg"),
+                 bar_chart(TASKS, series, f"LRA-style suite: test accuracy (%), {args.budget:g} CPU s per run", "accuracy %", marks=marks))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", default=".build/release/sparsefactor")
+    parser.add_argument("--out", default="results/lra")
+    parser.add_argument("--data-dir", default="data/lra-files", help="where the split files are written (not committed)")
+    parser.add_argument("--source-dir", default="data", help="where scripts/fetch-data.sh put the image and text data sets")
+    parser.add_argument("--budget", type=float, default=600, help="CPU seconds per run of the equal-budget plan")
+    parser.add_argument("--long-budget", type=float, default=7200, help="CPU seconds of each longer PSF-Attn run")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--only", action="append", default=[], help="TASK:MODEL, repeatable")
+    parser.add_argument("--max-seconds", type=float, default=0, help="stop starting or running runs after this long")
+    parser.add_argument("--plan", choices=["equal", "long"], default="equal")
+    parser.add_argument("--render-only", action="store_true")
+    args = parser.parse_args()
+    args.deadline = time.time() + args.max_seconds
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, "runs.jsonl")
+    if not args.render_only:
+        todo = [(t, m) for t in TASKS for m in MODELS] if args.plan == "equal" else [(t, "psf") for t in TASKS]
+        if args.only:
+            todo = [r for r in todo if f"{r[0]}:{r[1]}" in args.only]
+        for task, model in todo:
+            previous = load(path).get(run_id(task, model, args.plan))
+            if previous and previous["status"] != "failed":
+                continue
+            row = train(args, task, model)
+            if row is None:
+                break
+            with open(path, "a") as f:
+                f.write(json.dumps(row, sort_keys=True) + "\n")
+            checkpoint = os.path.join(args.out, "checkpoints", row["run"] + ".ckpt")
+            if row["status"] != "failed" and os.path.exists(checkpoint):
+                os.remove(checkpoint)
+            print(f"{row['run']}: {cell(row)} ({row.get('stopped_by', row.get('error', ''))}, {row.get('steps', 0)} steps)", flush=True)
+            render(load(path), args)
+    render(load(path), args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import SparseFactor
+
+extension DataSplit: ExpressibleByArgument {}
+
+/// `sparsefactor data TASK`: writes a task's data in its file format, generated from a seed
+/// (listops, pathfinder) or converted from a data set fetched by `scripts/fetch-data.sh` (image, text),
+/// so that `train --train-data` and `evaluate --data` can read it and other tools can too.
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "data",
+        abstract: "Write a task's data file: generated (listops, pathfinder) or converted from a fetched data set (image, text).",
+        discussion: """
+            listops: LRA's TSV (header Source<TAB>Target; written with LRA's ( ) tokens). pathfinder and image: \\
+            a labelled-image .npy, uint8 [count, 1 + H·W] with the label in column 0 (numpy: \\
+            y, x = a[:, 0], a[:, 1:]); --png-dir also writes every image as a PNG to look at. text: TSV with \\
+            the document escaped (\\\\t, \\\\n, \\\\\\\\). Generated data depends only on --seed and --count; the \\
+            three splits of a run are files made with three seeds (or --split of a fetched data set).
+            """)
+
+    @Argument(help: "The task: listops, pathfinder, image or text.") var task: SequenceTask
+    @Option(help: "The file to write (replaced atomically).") var output: String
+    @Option(parsing: .unconditional, help: "Sequences to write (default: 2000 generated, or all of a split).") var count: Int?
+    @Option(parsing: .unconditional, help: "Seed of generated data.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "N, the longest sequence (default: the task's: listops 2000, pathfinder 1024, image 784, text 4096).")
+    var length: Int?
+    @Option(help: "The fetched data set (image: the Fashion-MNIST directory; text: the corpus TSV), see scripts/fetch-data.sh.")
+    var source: String?
+    @Option(help: "Which split of a fetched data set: train, validation or test.") var split: DataSplit = .train
+    @Flag(help: "Cut documents longer than --length instead of refusing them (text).") var truncate = false
+    @Option(name: .customLong("png-dir"), help: "Also write every image as DIR/NNNNNN-labelL.png (pathfinder, image).") var pngDirectory: String?
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func validate() throws {
+        if let count, count < 1 { throw ValidationError("--count must be at least 1, got \(count)") }
+        if let length, length < 2 { throw ValidationError("--length must be at least 2, got \(length)") }
+        if task.synthetic != nil {
+            throw ValidationError("the \(task.rawValue) task is generated inside train from --seed; `data` writes listops, pathfinder, image or text")
+        }
+        if task.generatesData && source != nil { throw ValidationError("--source is for image and text; \(task.rawValue) is generated") }
+        if !task.generatesData && source == nil { throw ValidationError("the \(task.rawValue) task needs --source (run scripts/fetch-data.sh lra first)") }
+        if pngDirectory != nil && !(task == .pathfinder || task == .image) { throw ValidationError("--png-dir is for pathfinder and image") }
+    }
+
+    func run() throws {
+        try runReportingErrors(json: json) {
+            let url = try checkedSaveTarget(output)
+            let n = length ?? TaskData.defaultLength(task)
+            var data: LabelledSequences
+            if let source {
+                data = try TaskData.fetched(task: task, source: URL(fileURLWithPath: source), split: split, length: n, truncate: truncate)
+                if let count {
+                    guard count <= data.count else {
+                        throw SparseFactorError.invalidArgument("--count \(count) is more than the \(data.count) sequences of the \(split.rawValue) split of \(source)")
+                    }
+                    data = try data.subset(0..<count)
+                }
+            } else {
+                data = try TaskData.generate(task: task, length: n, count: count ?? 2000, seed: seed)
+            }
+            try TaskData.write(data, task: task, to: url)
+            if let pngDirectory { try TaskData.writePNGs(data, to: URL(fileURLWithPath: pngDirectory)) }
+            var perClass = [Int](repeating: 0, count: data.classCount)
+            for label in data.labels { perClass[Int(label)] += 1 }
+            if json {
+                printJSONLine(["event": "data", "task": task.rawValue, "output": url.path, "count": data.count, "length": data.length,
+                               "vocabulary": data.vocabulary, "per_class": perClass,
+                               "seed": source == nil ? seed as Any : NSNull(), "source": source.map { $0 as Any } ?? NSNull(),
+                               "split": source == nil ? NSNull() : split.rawValue as Any])
+            } else {
+                print("\(task.rawValue): wrote \(data.count) sequences (N = \(data.length), per class \(perClass)) to \(url.path)")
+            }
+        }
+    }
+}
