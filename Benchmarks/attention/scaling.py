@@ -44,7 +44,8 @@ def measure(binary, model, n, args):
         return {"status": "failed", "code": done.returncode, "message": (result.get("error") or done.stderr)[-300:]}
     status = "over_cap" if result["ms_per_step"] > args.cap_seconds * 1e3 else "ok"
     return {"status": status, "ms_per_step": result["ms_per_step"], "cpu_ms_per_step": result.get("cpu_ms_per_step"),
-            "peak_memory_mb": result.get("peak_memory_mb"), "params": result.get("params"), "threads": result.get("threads")}
+            "peak_memory_mb": result.get("peak_memory_mb"), "estimated_step_mb": result.get("estimated_step_mb"),
+            "params": result.get("params"), "threads": result.get("threads")}
 
 
 def load(path):
