@@ -26,14 +26,14 @@ target and "budget-limited" otherwise), lengths.md and lengths.svg; checkpoints 
 are under results/attention/checkpoints/.
 """
 import argparse
-import json
 import os
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from charts import atomic_write, line_chart  # noqa: E402
+import runs  # noqa: E402
+from runs import load  # noqa: E402
 
 MODELS = {"adding": ["psf", "paramixer", "transformer", "linformer", "performer", "chordmixer"],
           "order": ["psf", "transformer", "chordmixer"]}
@@ -56,10 +56,8 @@ def plan(seeds_at_1024=(1, 2, 3)):
         for task, models in MODELS.items():
             for model in models:
                 runs.append((task, model, n, 1))
-    for model in MODELS["adding"]:
-        for seed in seeds_at_1024:
-            if seed != 1:
-                runs.append(("adding", model, 1024, seed))
+        if n == 1024:                      # the seeds right after their length: they say more than the longest budget runs
+            runs += [("adding", model, 1024, seed) for model in MODELS["adding"] for seed in seeds_at_1024 if seed != 1]
     return runs
 
 
@@ -79,16 +77,6 @@ def run_id(task, model, n, seed, full=False):
     return ("full-" if full else "") + f"{task}-{model}-{n}-seed{seed}"
 
 
-def load(path):
-    rows = {}
-    if os.path.exists(path):
-        for line in open(path):
-            if line.strip():
-                row = json.loads(line)
-                rows[row["run"]] = row
-    return rows
-
-
 def train(args, task, model, n, seed, out_dir):
     full = args.plan == "psf-full"
     rid = run_id(task, model, n, seed, full)
@@ -103,26 +91,14 @@ def train(args, task, model, n, seed, out_dir):
     else:
         cmd += ["--train-size", "10000", "--epochs", "1000", "--cpu-budget", str(cpu_budget(n))]
     cmd += ["--resume"] if os.path.exists(checkpoint) else []
-    if args.max_seconds:
-        # The session's own limit: stop this process in time, keeping its checkpoint for the next session.
-        remaining = args.deadline - time.time()
-        if remaining < 60:
-            return None
-    start = time.time()
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True,
-                              timeout=(args.deadline - time.time()) if args.max_seconds else None)
-    except subprocess.TimeoutExpired:
-        print(f"{rid}: stopped for the session's time limit; resumes from {checkpoint}", flush=True)
+    done = runs.run_train(cmd, rid, checkpoint, args.deadline if args.max_seconds else None)
+    if done is None:
         return None
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    summary = json.loads(lines[-1]) if lines else {}
-    if done.returncode != 0 or summary.get("event") != "summary":
-        return {"run": rid, "task": task, "model": model, "length": n, "seed": seed, "status": "failed",
-                "error": summary.get("error") or done.stderr[-300:]}
+    summary, seconds = done
+    if summary.get("status") == "failed":
+        return {"run": rid, "task": task, "model": model, "length": n, "seed": seed, **summary}
     status = "full" if summary.get("stopped_by") == "target" else "budget-limited"
-    return {"run": rid, "status": status, "seed": seed, "wall_seconds": time.time() - start,
-            "command": " ".join(cmd[1:]), **summary}
+    return {"run": rid, "status": status, "seed": seed, "wall_seconds": seconds, "command": " ".join(cmd[1:]), **summary}
 
 
 def cell(row):
@@ -202,17 +178,12 @@ def main():
             wanted = {tuple(o.split(":")) for o in args.only}
             todo = [r for r in todo if (r[0], r[1], str(r[2])) in wanted or (r[0], r[1], str(r[2]), str(r[3])) in wanted]
         for task, model, n, seed in todo:
-            previous = load(path).get(run_id(task, model, n, seed, args.plan == "psf-full"))
-            if previous and previous["status"] != "failed":   # a failed run is tried again (its new line supersedes)
+            if runs.finished(load(path), run_id(task, model, n, seed, args.plan == "psf-full")):
                 continue
             row = train(args, task, model, n, seed, args.out)
             if row is None:
                 break
-            with open(path, "a") as f:
-                f.write(json.dumps(row, sort_keys=True) + "\n")
-            checkpoint = os.path.join(args.out, "checkpoints", row["run"] + ".ckpt")
-            if row["status"] != "failed" and os.path.exists(checkpoint):
-                os.remove(checkpoint)   # finished: its result is in runs.jsonl
+            runs.record(path, args.out, row)
             print(f"{row['run']}: {cell(row)} ({row.get('stopped_by', row.get('error', ''))}, {row.get('steps', 0)} steps)", flush=True)
             render(load(path), args.out)
     render(load(path), args.out)

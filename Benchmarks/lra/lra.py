@@ -19,7 +19,6 @@ Writes results/lra/runs.jsonl (one line per finished run, "full" when it ran its
 "budget-limited" when the budget ended it), lra.md and lra.svg.
 """
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -27,6 +26,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "attention"))
 from charts import atomic_write, bar_chart  # noqa: E402
+import runs  # noqa: E402
+from runs import load  # noqa: E402
 
 TASKS = ["listops", "pathfinder", "image", "text"]
 MODELS = ["psf", "paramixer", "transformer", "linformer", "performer", "chordmixer"]
@@ -85,16 +86,6 @@ def run_id(task, model, plan):
     return f"{'long-' if plan == 'long' else ''}{task}-{model}-seed1"
 
 
-def load(path):
-    rows = {}
-    if os.path.exists(path):
-        for line in open(path):
-            if line.strip():
-                row = json.loads(line)
-                rows[row["run"]] = row
-    return rows
-
-
 def train(args, task, model):
     rid = run_id(task, model, args.plan)
     checkpoint = os.path.join(args.out, "checkpoints", rid + ".ckpt")
@@ -106,21 +97,14 @@ def train(args, task, model):
            "--lr", LR.get(task, "1e-3"), "--epochs", "1000", "--target-accuracy", "1", "--cpu-budget", str(budget),
            "--threads", str(args.threads), "--checkpoint", checkpoint, "--checkpoint-every", "50", "--json"] + model_flags(task, model)
     cmd += ["--resume"] if os.path.exists(checkpoint) else []
-    if args.max_seconds and args.deadline - time.time() < 60:
+    done = runs.run_train(cmd, rid, checkpoint, args.deadline if args.max_seconds else None)
+    if done is None:
         return None
-    start = time.time()
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True,
-                              timeout=(args.deadline - time.time()) if args.max_seconds else None)
-    except subprocess.TimeoutExpired:
-        print(f"{rid}: stopped for the session's time limit; resumes from {checkpoint}", flush=True)
-        return None
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    summary = json.loads(lines[-1]) if lines else {}
-    if done.returncode != 0 or summary.get("event") != "summary":
-        return {"run": rid, "task": task, "model": model, "status": "failed", "error": summary.get("error") or done.stderr[-300:]}
+    summary, seconds = done
+    if summary.get("status") == "failed":
+        return {"run": rid, "task": task, "model": model, **summary}
     status = "budget-limited" if summary.get("stopped_by") == "budget" else "full"
-    return {"run": rid, "status": status, "plan": args.plan, "scaled": (task, model) in SCALED, "wall_seconds": time.time() - start,
+    return {"run": rid, "status": status, "plan": args.plan, "scaled": (task, model) in SCALED, "wall_seconds": seconds,
             "command": " ".join(cmd[1:]), **summary}
 
 
@@ -180,17 +164,12 @@ def main():
         if args.only:
             todo = [r for r in todo if f"{r[0]}:{r[1]}" in args.only]
         for task, model in todo:
-            previous = load(path).get(run_id(task, model, args.plan))
-            if previous and previous["status"] != "failed":
+            if runs.finished(load(path), run_id(task, model, args.plan)):
                 continue
             row = train(args, task, model)
             if row is None:
                 break
-            with open(path, "a") as f:
-                f.write(json.dumps(row, sort_keys=True) + "\n")
-            checkpoint = os.path.join(args.out, "checkpoints", row["run"] + ".ckpt")
-            if row["status"] != "failed" and os.path.exists(checkpoint):
-                os.remove(checkpoint)
+            runs.record(path, args.out, row)
             print(f"{row['run']}: {cell(row)} ({row.get('stopped_by', row.get('error', ''))}, {row.get('steps', 0)} steps)", flush=True)
             render(load(path), args)
     render(load(path), args)
