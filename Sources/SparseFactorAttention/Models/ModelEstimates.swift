@@ -22,7 +22,7 @@ enum ModelEstimates {
     /// The bytes of a training step on `batch` sequences of `length`: per position, the floats kept
     /// for backward (`kept`, product terms) plus twice the largest block that lives only while one
     /// layer runs (`transient`: its values and their gradients), a quarter more for the allocator.
-    /// Checked against measured peaks (`bench step --json` prints both: at N = 1024…32768 the
+    /// Checked against measured peaks (`bench step --json` prints both: at N = 1024…65536 the
     /// estimate was 1.07–3.4× the process's whole peak resident memory, closest for Paramixer), so
     /// an upper estimate that does not refuse steps that fit. nil when it cannot be counted.
     static func stepBytes(batch: Int, length: Int, kept: [[Int]], transient: [[Int]]) -> Int? {
