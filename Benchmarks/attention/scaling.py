@@ -64,7 +64,7 @@ def cell(row, cap):
     if row["status"] == "does_not_fit":
         return "does not fit"
     if row["status"] == "over_cap":
-        return f"over {cap:g} s/step"
+        return f"over {row.get('cap_seconds', cap):g} s/step"   # the cap the row was measured with
     if row["status"] != "ok":
         return "failed"
     return f"{row['ms_per_step']:.0f} ms, {row['peak_memory_mb']:.0f} MB"
