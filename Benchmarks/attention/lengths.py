@@ -66,29 +66,50 @@ def reached(row):
     return bool(row) and row["status"] == "full" and row.get("test_accuracy", 0) >= TARGET
 
 
+# The full runs' recipes (40,000 training sequences per epoch). Attempt 1 stops at 99% validation accuracy;
+# where it still missed 99% on the test set, attempt 2 aims at 99.5% with a longer cosine schedule.
+FULL_RECIPES = {1: (0.99, {"adding": ["--epochs", "20"], "order": ["--epochs", "10", "--lr-schedule", "cosine"]}),
+                2: (0.995, {"adding": ["--epochs", "20", "--lr-schedule", "cosine"], "order": ["--epochs", "20", "--lr-schedule", "cosine"]})}
+
+
 def full_plan(rows):
     """PSF-Attn on both tasks at every N whose budget run did not reach the target on the test set
-    (a budget run that did counts as a full run: same model, same target, stopped by it)."""
-    return [(task, "psf", n, 1) for n in LENGTHS for task in ("adding", "order")
-            if not reached(rows.get(run_id(task, "psf", n, 1)))]
+    (a budget run that did counts as a full run: same model, same target, stopped by it): the first
+    attempt that has not run yet, after attempts that ran and missed."""
+    todo = []
+    for n in LENGTHS:
+        for task in ("adding", "order"):
+            if reached(rows.get(run_id(task, "psf", n, 1))):
+                continue
+            for attempt in FULL_RECIPES:
+                row = rows.get(run_id(task, "psf", n, 1, attempt))
+                if row is None or row["status"] == "failed":
+                    todo.append((task, "psf", n, 1, attempt))
+                    break
+                if reached(row):
+                    break
+    return todo
 
 
-def run_id(task, model, n, seed, full=False):
-    return ("full-" if full else "") + f"{task}-{model}-{n}-seed{seed}"
+def run_id(task, model, n, seed, attempt=0):
+    """attempt 0: the budget sweep; 1, 2: the full runs ("full-", "full2-")."""
+    prefix = {0: "", 1: "full-"}.get(attempt, f"full{attempt}-")
+    return prefix + f"{task}-{model}-{n}-seed{seed}"
 
 
-def train(args, task, model, n, seed, out_dir):
-    full = args.plan == "psf-full"
-    rid = run_id(task, model, n, seed, full)
+def train(args, task, model, n, seed, attempt, out_dir):
+    rid = run_id(task, model, n, seed, attempt)
     checkpoint = os.path.join(out_dir, "checkpoints", rid + ".ckpt")
     os.makedirs(os.path.dirname(checkpoint), exist_ok=True)
     size = eval_size(n)
     cmd = [args.binary, "train", "--task", task, "--model", model, "--length", str(n), "--seed", str(seed),
-           "--val-size", str(size), "--test-size", str(size), "--target-accuracy", str(TARGET), "--threads", str(args.threads),
+           "--val-size", str(size), "--test-size", str(size), "--threads", str(args.threads),
            "--checkpoint", checkpoint, "--checkpoint-every", "50", "--json"]
-    if full:
-        cmd += ["--train-size", "40000"] + (["--epochs", "10", "--lr-schedule", "cosine"] if task == "order" else ["--epochs", "20"])
+    if attempt:
+        target, recipe = FULL_RECIPES[attempt]
+        cmd += ["--target-accuracy", str(target), "--train-size", "40000"] + recipe[task]
     else:
+        cmd += ["--target-accuracy", str(TARGET)]
         cmd += ["--train-size", "10000", "--epochs", "1000", "--cpu-budget", str(cpu_budget(n))]
     cmd += ["--resume"] if os.path.exists(checkpoint) else []
     done = runs.run_train(cmd, rid, checkpoint, args.deadline if args.max_seconds else None)
@@ -130,15 +151,19 @@ def render(rows, out_dir):
     for model in MODELS["adding"]:
         lines.append(f"| {model} | " + " | ".join(cell(rows.get(run_id("adding", model, 1024, s))) for s in (1, 2, 3)) + " |")
     lines += ["", "## PSF-Attn trained to the target (no budget; `--plan psf-full`)", "",
-              "Where the budget run above already reached the target it is shown (marked b); otherwise the full run.", "",
+              "Where the budget run above already reached 99% on the test set it is shown (marked b); otherwise the first full",
+              "run (40,000 sequences per epoch, stop at 99% validation; Order: cosine schedule over 10 epochs), or where that",
+              "missed 99% on the test set the second (a2: stop at 99.5% validation, cosine over 20 epochs).", "",
               "| task | " + " | ".join(f"2^{n.bit_length() - 1}" for n in LENGTHS) + " |", "|---|" + "---:|" * len(LENGTHS)]
     for task in ("adding", "order"):
         def full_cell(n):
             budget_row = rows.get(run_id(task, "psf", n, 1))
             if reached(budget_row):
                 return cell(budget_row) + f" b ({budget_row['steps']} steps)"
-            row = rows.get(run_id(task, "psf", n, 1, True))
-            return cell(row) + (f" ({row['steps']} steps)" if row and row.get("steps") else "")
+            attempts = [rows.get(run_id(task, "psf", n, 1, a)) for a in FULL_RECIPES]
+            row = next((r for r in attempts if reached(r)), None) or next((r for r in reversed(attempts) if r), None)
+            tag = "" if row is None or row is attempts[0] else " a2"
+            return cell(row) + tag + (f" ({row['steps']} steps)" if row and row.get("steps") else "")
         lines.append(f"| {task} | " + " | ".join(full_cell(n) for n in LENGTHS) + " |")
     atomic_write(os.path.join(out_dir, "lengths.md"), "\n".join(lines) + "\n")
     charts = []
@@ -173,14 +198,14 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "runs.jsonl")
     if not args.render_only:
-        todo = plan() if args.plan == "sweep" else full_plan(load(path))
+        todo = [r + (0,) for r in plan()] if args.plan == "sweep" else full_plan(load(path))
         if args.only:
             wanted = {tuple(o.split(":")) for o in args.only}
             todo = [r for r in todo if (r[0], r[1], str(r[2])) in wanted or (r[0], r[1], str(r[2]), str(r[3])) in wanted]
-        for task, model, n, seed in todo:
-            if runs.finished(load(path), run_id(task, model, n, seed, args.plan == "psf-full")):
+        for task, model, n, seed, attempt in todo:
+            if runs.finished(load(path), run_id(task, model, n, seed, attempt)):
                 continue
-            row = train(args, task, model, n, seed, args.out)
+            row = train(args, task, model, n, seed, attempt, args.out)
             if row is None:
                 break
             runs.record(path, args.out, row)
