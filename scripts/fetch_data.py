@@ -1025,14 +1025,16 @@ def main(argv):
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     write_manifest(manifest_path, rows)
-    size = sum(os.path.getsize(os.path.join(out, p)) for p in {r["path"] for r in rows}
-               if os.path.exists(os.path.join(out, p)))
+    # the sequence tasks' files have no manifest rows but count among the files held
+    held = {r["path"] for r in rows} | {p for src in SOURCES if not src.in_manifest for p in src.paths
+                                        if os.path.exists(os.path.join(out, p))}
+    size = sum(os.path.getsize(os.path.join(out, p)) for p in held if os.path.exists(os.path.join(out, p)))
     if skipped:
         log(f"already present, skipped: {', '.join(skipped)}")
     for name, nbytes in downloads.items:
         log(f"  downloaded {name} ({nbytes / 1e6:.1f} MB)")
     log(f"downloaded {downloads.total_bytes / 1e6:.1f} MB in total; {out} holds "
-        f"{len({r['path'] for r in rows})} files ({size / 1e6:.1f} MB); "
+        f"{len(held)} files ({size / 1e6:.1f} MB); "
         f"{len(rows)} manifest rows; {time.time() - start:.1f} s")
     if failures:
         log("FAILED sources (run again to retry):")
