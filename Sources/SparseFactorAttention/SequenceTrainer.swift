@@ -353,13 +353,7 @@ public final class SequenceTrainer {
     private func batchIndices(epoch: Int, step: Int) -> [Int] {
         if permutationEpoch != epoch {
             var rng = SeededGenerator(seed: mixSeed(options.seed, 0x7368_7566_666C_6500 ^ UInt64(epoch)))   // "shuffle"
-            permutation = Array(0..<options.trainSize)
-            // Fisher–Yates with the package's own bounded draw, so the order never depends on the standard library.
-            if permutation.count > 1 {
-                for i in stride(from: permutation.count - 1, to: 0, by: -1) {
-                    permutation.swapAt(i, uniformInt(below: i + 1, &rng))
-                }
-            }
+            permutation = seededPermutation(options.trainSize, &rng)
             permutationEpoch = epoch
         }
         let start = step * options.batchSize

@@ -172,6 +172,17 @@ func uniformInt(below bound: Int, _ rng: inout SeededGenerator) -> Int {
     return Int(product.high)
 }
 
+/// A permutation of `0..<count` by Fisher–Yates from the last index down with ``uniformInt(below:_:)``:
+/// written out, so an order (a training epoch's shuffle, a data set's split) never depends on the
+/// standard library's `shuffle`.
+func seededPermutation(_ count: Int, _ rng: inout SeededGenerator) -> [Int] {
+    var order = Array(0..<max(count, 0))
+    if order.count > 1 {
+        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, uniformInt(below: i + 1, &rng)) }
+    }
+    return order
+}
+
 /// A well-mixed 64-bit seed from a seed and a stream label (SplitMix64's finalizer on both).
 func mixSeed(_ seed: UInt64, _ label: UInt64) -> UInt64 {
     var first = SeededGenerator(seed: seed)

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import SparseFactorAttention
+@testable import SparseFactorAttention
 import SparseFactorIO
 import SparseFactorCore
 
@@ -23,8 +23,8 @@ import SparseFactorCore
         // Hand-run Fisher–Yates on 3 items with the same generator.
         var rng = SeededGenerator(seed: 7)
         var expected = [0, 1, 2]
-        expected.swapAt(2, Int(rng.next() % 3))
-        expected.swapAt(1, Int(rng.next() % 2))
+        expected.swapAt(2, uniformInt(below: 3, &rng))
+        expected.swapAt(1, uniformInt(below: 2, &rng))
         #expect(ImageTask.seededOrder(count: 3, seed: 7) == expected)
     }
 

@@ -69,22 +69,15 @@ public enum ImageTask {
     }
 
     /// A seeded permutation of `0..<count`: Fisher–Yates from the last index down, swapping index
-    /// i with `SeededGenerator.next() % (i + 1)` — written out rather than `shuffle(using:)`, whose
-    /// algorithm the standard library does not promise to keep, so a split stays the same.
+    /// i with a uniform draw below i + 1 (Lemire's method, the trainer's shuffle) — written out rather
+    /// than `shuffle(using:)`, whose algorithm the standard library does not promise to keep.
     ///
     /// ```swift
     /// print(ImageTask.seededOrder(count: 5, seed: 1).sorted())   // [0, 1, 2, 3, 4]
     /// ```
     public static func seededOrder(count: Int, seed: UInt64) -> [Int] {
-        var order = Array(0..<max(count, 0))
         var rng = SeededGenerator(seed: seed)
-        var i = order.count - 1
-        while i > 0 {
-            let j = Int(rng.next() % UInt64(i + 1))
-            order.swapAt(i, j)
-            i -= 1
-        }
-        return order
+        return seededPermutation(count, &rng)
     }
 }
 

@@ -44,7 +44,7 @@ public enum SequenceTask: String, Codable, CaseIterable, Sendable {
         case .adding, .order: return SequenceInput(task: synthetic!)
         case .listops: return .tokens(vocabulary: ListOps.vocabulary)
         case .pathfinder, .image: return .tokens(vocabulary: 256)
-        case .text: return .tokens(vocabulary: TextClassification.vocabulary)
+        case .text: return .tokens(vocabulary: 257)   // bytes + 1, padding 0
         }
     }
 

@@ -52,3 +52,61 @@ extension TaskData {
         }
     }
 }
+
+/// A split of a fetched data set.
+public enum DataSplit: String, CaseIterable, Sendable { case train, validation, test }
+
+extension TaskData {
+    static func readText(url: URL, length: Int, truncate: Bool) throws -> LabelledSequences {
+        try LabelledSequences(documents: LabelledDocumentFile.read(url: url), length: length, truncate: truncate)
+    }
+
+    static func writeText(_ data: LabelledSequences, to url: URL) throws {
+        guard data.vocabulary == 257, data.classCount == 2 else {
+            throw SparseFactorError.shapeMismatch(expected: "byte-level documents (vocabulary 257, 2 classes)",
+                                                  got: "vocabulary \(data.vocabulary), \(data.classCount) classes")
+        }
+        let documents = (0..<data.count).map { i in data.sequence(i).filter { $0 != LabelledSequences.padding }.map { UInt8($0 - 1) } }
+        try LabelledDocumentFile.write(LabelledDocuments(documents: documents, labels: data.labels), to: url)
+    }
+
+    /// A labelled-image file of the task's image size: N must be the file's side².
+    static func readImages(task: SequenceTask, url: URL, length: Int, truncate: Bool) throws -> LabelledSequences {
+        let images = try LabelledImageFile.read(url: url)
+        guard images.side * images.side == length else {
+            throw SparseFactorError.shapeMismatch(expected: "\(url.path): images of N = \(length) pixels", got: "\(images.side)×\(images.side) images")
+        }
+        return try LabelledSequences(images: images, classCount: task.outputCount)
+    }
+
+    static func writeImages(_ data: LabelledSequences, to url: URL) throws {
+        let side = Int(Double(data.length).squareRoot().rounded())
+        guard side * side == data.length, data.vocabulary == 256, data.classCount <= 256 else {
+            throw SparseFactorError.shapeMismatch(expected: "square pixel images (vocabulary 256)", got: "N = \(data.length), vocabulary \(data.vocabulary)")
+        }
+        let images = try LabelledImages(side: side, labels: data.labels.map { UInt8($0) }, pixels: data.tokens.map { UInt8($0) })
+        try LabelledImageFile.write(images, to: url)
+    }
+
+    /// A split of a data set that `scripts/fetch-data.sh` extracted: image, the Fashion-MNIST directory
+    /// (``ImageTask/fashionMNIST(directory:)``); text, the labelled document TSV (``TextTask/split(_:seed:)``).
+    public static func fetched(task: SequenceTask, source: URL, split: DataSplit, length: Int, truncate: Bool) throws -> LabelledSequences {
+        let splits: TaskSplits
+        switch task {
+        case .image:
+            splits = try ImageTask.fashionMNIST(directory: source)
+            guard splits.train.length == length else {
+                throw SparseFactorError.shapeMismatch(expected: "images of N = \(length) pixels", got: "N = \(splits.train.length) in \(source.path)")
+            }
+        case .text:
+            splits = try TextTask.split(try readText(url: source, length: length, truncate: truncate))
+        default:
+            throw SparseFactorError.invalidArgument("the \(task.rawValue) task is generated, it has no fetched data set")
+        }
+        switch split {
+        case .train: return splits.train
+        case .validation: return splits.validation
+        case .test: return splits.test
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import SparseFactor
+import Testing
+
+/// `sparsefactor data` writes each task's files; `train --train-data` and `evaluate --data` read them back.
+@Suite struct DataCommandTests {
+    let directory: URL
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sf-data-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    @Test func listOpsFilesTrainResumeAndEvaluate() throws {
+        for (name, count, seed) in [("train.tsv", 60, 1), ("val.tsv", 20, 2)] {
+            let made = try CLI.run(["data", "listops", "--output", path(name), "--count", "\(count)", "--seed", "\(seed)", "--length", "96", "--json"])
+            #expect(made.status == 0, "\(made.stderr)")
+            #expect(made.lastJSON?["count"] as? Int == count)
+            #expect((made.lastJSON?["per_class"] as? [Int])?.reduce(0, +) == count)
+        }
+        // The written file is LRA's form and reads back as the same sequences.
+        let text = try String(contentsOfFile: path("train.tsv"), encoding: .utf8)
+        #expect(text.hasPrefix("Source\tTarget\n( "))
+        let back = try TaskData.read(task: .listops, url: URL(fileURLWithPath: path("train.tsv")), length: 96)
+        #expect(back == (try TaskData.generate(task: .listops, length: 96, count: 60, seed: 1)))
+
+        let run = ["train", "--task", "listops", "--length", "96", "--train-data", path("train.tsv"), "--val-data", path("val.tsv"),
+                   "--epochs", "2", "--batch", "20", "--checkpoint", path("l.ckpt"), "--json"]
+        let first = try CLI.run(run + ["--max-steps", "3"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.lastJSON?["train_size"] as? Int == 60 && first.lastJSON?["task"] as? String == "listops")
+        let resumed = try CLI.run(run + ["--resume"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.lastJSON?["steps"] as? Int == 6)
+        let scored = try CLI.run(["evaluate", "--checkpoint", path("l.ckpt"), "--data", path("val.tsv"), "--json"])
+        #expect(scored.status == 0, "\(scored.stderr)")
+        #expect(scored.lastJSON?["test_size"] as? Int == 20)
+        #expect(scored.lastJSON?["accuracy"] as? Double == resumed.lastJSON?["val_accuracy"] as? Double)
+
+        // Changed data is refused on resume; a malformed file names its line; a long sequence needs --truncate.
+        try (text + "[MAX 1 2 ]\t2\n").write(toFile: path("train.tsv"), atomically: true, encoding: .utf8)
+        let changed = try CLI.run(run + ["--resume"])
+        #expect(changed.status == 65 && changed.stderr.contains("other data files"))
+        try "Source\tTarget\n[MAX 1 2 ]\t7\n".write(toFile: path("bad.tsv"), atomically: true, encoding: .utf8)
+        let bad = try CLI.run(["evaluate", "--checkpoint", path("l.ckpt"), "--data", path("bad.tsv"), "--json"])
+        #expect(bad.status == 74 && bad.stderr.contains("bad.tsv line 2: the label 7 is not the expression's value 2"))
+        #expect(bad.lastJSON?["kind"] as? String == "io")
+        let long = try CLI.run(["train", "--task", "listops", "--length", "30", "--train-data", path("val.tsv"), "--max-steps", "1"])
+        #expect(long.status == 65 && long.stderr.contains("give --truncate"))
+    }
+
+    @Test func pathfinderImagesAsNpyAndPNG() throws {
+        let made = try CLI.run(["data", "pathfinder", "--output", path("pf.npy"), "--count", "6", "--png-dir", path("png")])
+        #expect(made.status == 0, "\(made.stderr)")
+        let data = try TaskData.read(task: .pathfinder, url: URL(fileURLWithPath: path("pf.npy")), length: 1024)
+        #expect(data == (try Pathfinder.generate(count: 6, seed: 1)))
+        let pngs = try FileManager.default.contentsOfDirectory(atPath: path("png")).sorted()
+        #expect(pngs.count == 6 && pngs[0].hasPrefix("000000-label"))
+        let wrongSize = try CLI.run(["evaluate", "--checkpoint", path("none.ckpt"), "--data", path("pf.npy")])
+        #expect(wrongSize.status == 74)   // no checkpoint: an I/O error, not a crash
+    }
+
+    @Test func badRequestsAreUsageErrors() throws {
+        #expect(try CLI.run(["data", "adding", "--output", path("a")]).status == 64)
+        #expect(try CLI.run(["data", "image", "--output", path("a.npy")]).status == 64)        // needs --source
+        #expect(try CLI.run(["data", "listops", "--output", path("a"), "--source", "x"]).status == 64)
+        #expect(try CLI.run(["train", "--task", "listops", "--length", "100", "--val-data", "x"]).status == 64)
+        let image = try CLI.run(["train", "--task", "image", "--length", "784", "--json"])
+        #expect(image.status == 65 && image.stderr.contains("reads its data from files"))
+    }
+}
