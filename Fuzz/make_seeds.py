@@ -72,3 +72,19 @@ put("knuth-miles", "miles.dat", '* File "miles.dat" from the Stanford GraphBase\
     "Yankton, SD[4288,9739]12011\n966\nYakima, WA[4660,12051]49826\n1513 2410\n* End of file\n")
 put("roget", "roget.dat", "* Roget\n1existence:2 3 1\n2inexistence:1 \\\n 3\n3substantiality:\n")
 print("seeds written to", root)
+
+
+# The tasks' data files (LRA-style suite).
+def idx(dtype, dims, payload):
+    return bytes([0, 0, dtype, len(dims)]) + b"".join(struct.pack(">I", d) for d in dims) + payload
+
+
+put("idx", "images-2x3x3.idx", idx(0x08, [2, 3, 3], bytes(range(18))))
+put("idx", "labels-4.idx", idx(0x08, [4], bytes([0, 9, 3, 1])))
+put("idx", "images.idx.gz", gzip.compress(idx(0x08, [1, 2, 2], bytes([1, 2, 3, 4])), mtime=0))
+put("images", "two-2x2.npy", npy("|u1", "(2, 5)", bytes([3, 0, 64, 128, 255, 9, 1, 2, 3, 4])))
+put("images", "one-3x3.npy", npy("|u1", "(1, 10)", bytes([1] + list(range(9)))))
+put("documents", "two.tsv", "Source\tTarget\ngood\\tvalue\\n\\\\ok\t1\nbad\t0\n")
+put("documents", "utf8.tsv", "Source\tTarget\n\u4ef7\u683c\u4fbf\u5b9c\t1\n")
+put("listops", "lra.tsv", "Source\tTarget\n( ( ( ( [MIN 3 ) ( ( ( [MAX 8 ) 1 ) ] ) ) 5 ) ] )\t3\n")
+put("listops", "plain.tsv", "Source\tTarget\n[SM 9 9 [MAX 3 4 ] ]\t2\n[MED 1 2 7 8 ]\t4\n")

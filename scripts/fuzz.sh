@@ -23,7 +23,7 @@ elif [ $# -gt 0 ]; then
     shift
 fi
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(npy png mtx csv edgelist directed-edgelist off ply knuth-miles roget gzip factorfile checkpoint)
+[ ${#targets[@]} -gt 0 ] || targets=(npy png mtx csv edgelist directed-edgelist off ply knuth-miles roget gzip factorfile checkpoint idx images documents listops)
 echo "fuzz: building the harness (swift build --sanitize fuzzer --sanitize address)"
 # Swift code needs its coverage kind named: libFuzzer reads inline 8-bit counters and PC tables
 # (the trace-pc-guard kind that swiftc picks otherwise is no longer supported by it).

@@ -125,5 +125,7 @@ import Testing
         #expect(read("Source\tTarget\n[MAX 1 2 ]\t12\n").contains("line 2: expected a label 0–9"))
         #expect(read("Source\tTarget\n[MAX 1 2 ]\t1\n").contains("line 2: the label 1 is not the expression's value 2"))
         #expect(read("Source\tTarget\n[MAX ]\t1\n").contains("no arguments"))
+        let deep = String(repeating: "[MAX 1 ", count: 100_000) + String(repeating: "] ", count: 100_000)
+        #expect(read("Source\tTarget\n\(deep)\t1\n").contains("nested more than 256 deep"))
     }
 }

@@ -99,10 +99,14 @@ public enum ListOps {
                                      labels: examples.map { Int32($0.label) })
     }
 
-    /// The value of a well-formed expression (token ids, no padding).
+    /// The deepest nesting a file's expression may have (LRA's are at most 10 deep); deeper ones are
+    /// refused rather than recursed into.
+    public static let maxReadDepth = 256
+
+    /// The value of a well-formed expression (token ids, no padding) at most ``maxReadDepth`` deep.
     public static func value(of tokens: [UInt16]) throws -> Int {
         var position = 0
-        let v = try parse(tokens, &position)
+        let v = try parse(tokens, &position, depth: 1)
         guard position == tokens.count else {
             throw SparseFactorError.invalidArgument("ListOps: \(tokens.count - position) tokens after the end of the expression")
         }
@@ -169,7 +173,8 @@ public enum ListOps {
         return op.apply(values)
     }
 
-    static func parse(_ tokens: [UInt16], _ position: inout Int) throws -> Int {
+    static func parse(_ tokens: [UInt16], _ position: inout Int, depth: Int) throws -> Int {
+        guard depth <= maxReadDepth else { throw SparseFactorError.invalidArgument("ListOps: the expression is nested more than \(maxReadDepth) deep") }
         guard position < tokens.count else { throw SparseFactorError.invalidArgument("ListOps: the expression ends early (an operator lacks its ])") }
         let id = tokens[position]
         position += 1
@@ -177,7 +182,7 @@ public enum ListOps {
         case 1...10: return Int(id) - 1
         case 11...14:
             var values: [Int] = []
-            while position < tokens.count && tokens[position] != closeID { values.append(try parse(tokens, &position)) }
+            while position < tokens.count && tokens[position] != closeID { values.append(try parse(tokens, &position, depth: depth + 1)) }
             guard position < tokens.count else { throw SparseFactorError.invalidArgument("ListOps: an operator lacks its ]") }
             position += 1
             guard !values.isEmpty else { throw SparseFactorError.invalidArgument("ListOps: an operator has no arguments") }
