@@ -4,6 +4,7 @@ import SparseFactor
 
 extension FitAlgorithm: ExpressibleByArgument {}
 extension FitInitialization: ExpressibleByArgument {}
+extension ProbeDistribution: ExpressibleByArgument {}
 
 struct Factorize: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,7 +22,8 @@ struct Factorize: ParsableCommand {
     var transform: String?
     @Option(help: "The file format when the extension does not tell it (png, npy, mtx, csv, edgelist, off, ply, knuth-miles, roget).")
     var format: String?
-    @Option(help: "The optimizer: lbfgs or adam.") var optimizer: FitAlgorithm = .lbfgs
+    @Option(help: "The optimizer: lbfgs (the default) or adam (the default with --matrix-free: fresh probes every step).")
+    var optimizer: FitAlgorithm?
     @Option(parsing: .unconditional, help: "The most iterations.") var iterations: Int = 1000
     @Option(parsing: .unconditional, help: "Seed of the initial noise (the same seed gives the same factors).") var seed: UInt64 = 0
     @Option(name: .customLong("init"), help: "The start: paper (each row of each factor sums to 1) or diagonal (W1 = diag(A), the others the identity; needs the self-link).")
@@ -42,6 +44,7 @@ struct Factorize: ParsableCommand {
     @Option(parsing: .unconditional, help: "Threads of the kernels (default: the OpenMP default, OMP_NUM_THREADS). Results do not depend on it.")
     var threads: Int?
     @OptionGroup(title: "The factors' pattern") var pattern: TopologyOptions
+    @OptionGroup(title: "Matrix-free fitting (--matrix-free)") var probing: MatrixFreeCLIOptions
     @Flag(help: "Print one JSON object as the last line.") var json = false
 
     func validate() throws {
@@ -51,11 +54,16 @@ struct Factorize: ParsableCommand {
         if let t = timeLimit, !(t >= 0) { throw ValidationError("--time-limit must be at least 0 seconds, got \(t)") }
         if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number, got \(lr)") }
         if let initNoise, !(initNoise >= 0 && initNoise.isFinite) { throw ValidationError("--init-noise must be a finite number ≥ 0, got \(initNoise)") }
-        if lr != nil && optimizer != .adam { throw ValidationError("--lr applies to --optimizer adam only") }
+        if lr != nil && chosenOptimizer != .adam { throw ValidationError("--lr applies to --optimizer adam only") }
         _ = try parsedRank()
+        try probing.validate()
+        if probing.matrixFree {
+            if exportMatrix != nil { throw ValidationError("--export-matrix writes the dense matrix, which --matrix-free never forms") }
+        }
     }
 
     func run() throws {
+        if probing.matrixFree { return try runMatrixFree() }
         try runReportingErrors(json: json) {
             let saveURL = try save.map(checkedSaveTarget)
             let exportURL = try exportMatrix.map(checkedExportTarget)
@@ -69,18 +77,7 @@ struct Factorize: ParsableCommand {
             try a.checkFactorizable()   // before the pattern, so a bad matrix is named as such
             let topology = try pattern.topology(size: a.rows)
 
-            var options = FitOptions()
-            options.optimizer = optimizer
-            options.maxIterations = iterations
-            options.seed = seed
-            options.topology = topology
-            options.factorCount = pattern.factors
-            options.initialization = initialization
-            if let initNoise { options.initialNoise = initNoise }
-            options.timeLimit = timeLimit
-            if let lr { options.learningRate = lr }
-            if let gradientTolerance { options.gradientTolerance = gradientTolerance }
-            if let improvementTolerance { options.relativeImprovementTolerance = improvementTolerance }
+            let options = fitOptions(topology: topology)
 
             let reporter = ProgressReporter(total: iterations, label: "fit")
             let fit = try fitFactors(a, options: options) { p in
@@ -124,6 +121,27 @@ struct Factorize: ParsableCommand {
                 if let exportMatrix { print("wrote the matrix to \(exportMatrix)") }
             }
         }
+    }
+
+    /// --optimizer, or its default: L-BFGS for a dense fit; Adam with fresh probes for a matrix-free one,
+    /// because L-BFGS's fixed probes overfit unless p is well above M·K, the values per row.
+    var chosenOptimizer: FitAlgorithm { optimizer ?? (probing.matrixFree ? .adam : .lbfgs) }
+
+    /// The fit's options from the command line (shared by the dense and the matrix-free path).
+    func fitOptions(topology: ChordTopology) -> FitOptions {
+        var options = FitOptions()
+        options.optimizer = chosenOptimizer
+        options.maxIterations = iterations
+        options.seed = seed
+        options.topology = topology
+        options.factorCount = pattern.factors
+        options.initialization = initialization
+        if let initNoise { options.initialNoise = initNoise }
+        options.timeLimit = timeLimit
+        if let lr { options.learningRate = lr }
+        if let gradientTolerance { options.gradientTolerance = gradientTolerance }
+        if let improvementTolerance { options.relativeImprovementTolerance = improvementTolerance }
+        return options
     }
 
     private func parsedRank() throws -> TruncatedSVDRank {

@@ -7,6 +7,14 @@ package struct ChainKernels<Scalar: KernelScalar> {
     package let values: [Scalar]
     package let valuesBatchStride: Int
 
+    /// Kernels over `values` (not checked: the C kernels read exactly M·N·K values per batch item).
+    package init(topology: ChordTopology, factorCount: Int, values: [Scalar], valuesBatchStride: Int) {
+        self.topology = topology
+        self.factorCount = factorCount
+        self.values = values
+        self.valuesBatchStride = valuesBatchStride
+    }
+
     private var sizes: (n: Int64, k: Int64, m: Int64) {
         (Int64(topology.size), Int64(topology.linksPerRow), Int64(factorCount))
     }
@@ -63,8 +71,21 @@ package struct ChainKernels<Scalar: KernelScalar> {
     /// Gradients of a forward pass: (dL/dx, dL/dvalues) for dL/dy = `outputGradient`.
     package func backward(input x: MatrixBatch<Scalar>, activations: [Scalar], outputGradient dy: MatrixBatch<Scalar>,
                   wantInputGradient: Bool) throws -> (input: MatrixBatch<Scalar>?, values: [Scalar]) {
-        var dx = try MatrixBatch<Scalar>(count: x.count, rows: x.rows, columns: x.columns)
         var dw = [Scalar](repeating: 0, count: values.count)
+        let dx = try backward(input: x, activations: activations, outputGradient: dy, wantInputGradient: wantInputGradient,
+                              accumulatingInto: &dw)
+        return (dx, dw)
+    }
+
+    /// The same backward pass, adding dL/dvalues into `dw` (values' count) instead of a new array:
+    /// a caller summing the gradients of many blocks allocates it once, and the sum runs block by block.
+    package func backward(input x: MatrixBatch<Scalar>, activations: [Scalar], outputGradient dy: MatrixBatch<Scalar>,
+                  wantInputGradient: Bool, accumulatingInto dw: inout [Scalar]) throws -> MatrixBatch<Scalar>? {
+        guard dw.count == values.count else {
+            throw SparseFactorError.shapeMismatch(expected: "a gradient of \(values.count) values", got: "\(dw.count)")
+        }
+        var dx = try MatrixBatch<Scalar>(count: wantInputGradient ? x.count : 1, rows: wantInputGradient ? x.rows : 1,
+                                         columns: wantInputGradient ? x.columns : 1)
         let (n, k, m) = sizes
         let status = values.withUnsafeBufferPointer { w in
             x.values.withUnsafeBufferPointer { xp in
@@ -90,6 +111,6 @@ package struct ChainKernels<Scalar: KernelScalar> {
             }
         }
         try checkKernel(status, "chain backward")
-        return (wantInputGradient ? dx : nil, dw)
+        return wantInputGradient ? dx : nil
     }
 }

@@ -59,7 +59,7 @@ public func fitFactors(_ a: Matrix<Double>, options: FitOptions = FitOptions(),
 }
 
 /// The chain with its first factor's values multiplied by `factor` (so the product is too).
-private func scaledFirstFactor(_ chain: FactorChain<Double>, by factor: Double) throws -> FactorChain<Double> {
+func scaledFirstFactor(_ chain: FactorChain<Double>, by factor: Double) throws -> FactorChain<Double> {
     var values = chain.values
     for i in 0..<chain.topology.nonzerosPerFactor { values[i] *= factor }
     return try FactorChain(topology: chain.topology, factorCount: chain.factorCount, values: values)
@@ -78,6 +78,6 @@ private func initialChain(for target: Matrix<Double>, options: FitOptions) throw
     guard topology.size == n else {
         throw SparseFactorError.shapeMismatch(expected: "a topology of size \(n) (the matrix's N)", got: "size \(topology.size)")
     }
-    return try options.initialization.chain(for: target, topology: topology, factorCount: options.factorCount,
+    return try options.initialization.chain(diagonal: { (0..<n).map { target[$0, $0] } }, topology: topology, factorCount: options.factorCount,
                                             noise: options.initialNoise, seed: options.seed)
 }

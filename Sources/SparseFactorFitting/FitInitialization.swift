@@ -20,9 +20,10 @@ public enum FitInitialization: String, Sendable, CaseIterable, Codable {
 }
 
 extension FitInitialization {
-    /// The starting chain for `target` (the matrix as the optimizer sees it), with the paper's noise:
-    /// seeded uniform draws, normalized per row to sum 1, times `noise`, added to every row.
-    func chain(for target: Matrix<Double>, topology: ChordTopology, factorCount: Int?, noise: Double,
+    /// The starting chain for a target (the matrix as the optimizer sees it) whose diagonal `diagonal`
+    /// gives (asked for by the diagonal start only), with the paper's noise: seeded uniform draws,
+    /// normalized per row to sum 1, times `noise`, added to every row.
+    func chain(diagonal: () throws -> [Double], topology: ChordTopology, factorCount: Int?, noise: Double,
                seed: UInt64) throws -> FactorChain<Double> {
         switch self {
         case .paper:
@@ -34,6 +35,8 @@ extension FitInitialization {
             let m = factorCount ?? topology.defaultFactorCount
             guard m >= 1 else { throw SparseFactorError.invalidArgument("a chain needs at least one factor, got \(m)") }
             let (n, k) = (topology.size, topology.linksPerRow)
+            let d = try diagonal()
+            guard d.count == n else { throw SparseFactorError.shapeMismatch(expected: "a diagonal of \(n) entries", got: "\(d.count)") }
             try MemoryBudget.check("a chain of \(m) factors of N = \(n), K = \(k)", counts: [m, n, k], scalarBytes: MemoryLayout<Double>.size)
             var rng = SeededGenerator(seed: seed)
             var values = [Double](repeating: 0, count: m * n * k)
@@ -42,7 +45,7 @@ extension FitInitialization {
                 let drawSum = max(draws.reduce(0, +), .leastNormalMagnitude)
                 for link in 0..<k { values[row * k + link] = noise * draws[link] / drawSum }
                 let i = row % n
-                values[row * k + selfLink] += row < n ? target[i, i] : 1
+                values[row * k + selfLink] += row < n ? d[i] : 1
             }
             return try FactorChain(topology: topology, factorCount: m, values: values)
         }

@@ -2,7 +2,7 @@ import SparseFactorCore
 /// The bookkeeping both optimizers share: the clock, the evaluation counter, the history,
 /// the progress callback and the stopping tests.
 struct FitMonitor {
-    let objective: FactorizationObjective
+    let objective: any FitObjective
     let options: FitOptions
     let progress: ((FitProgress) -> Void)?
     /// The factor from the objective's loss (of the normalized matrix) to the reported one.
@@ -15,7 +15,7 @@ struct FitMonitor {
     private var initialGradientMax = 0.0
     var evaluations = 0
 
-    init(objective: FactorizationObjective, options: FitOptions, lossScale: Double = 1, progress: ((FitProgress) -> Void)?) {
+    init(objective: any FitObjective, options: FitOptions, lossScale: Double = 1, progress: ((FitProgress) -> Void)?) {
         self.objective = objective
         self.options = options
         self.lossScale = lossScale

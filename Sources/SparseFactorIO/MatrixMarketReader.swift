@@ -21,12 +21,51 @@ public enum MatrixMarketReader {
         try parse(TextLines(url: url))
     }
 
+    /// The square matrix stored in `url` in sparse form, never dense (for matrix-free fits of large files).
+    public static func readSparse(url: URL) throws -> SparseMatrix {
+        try parseSparse(TextLines(url: url))
+    }
+
+    /// The square matrix stored in `data` in sparse form; `name` names it in error messages.
+    public static func readSparse(data: Data, name: String = "Matrix Market data") throws -> SparseMatrix {
+        try parseSparse(TextLines(data: data, name: name))
+    }
+
     /// The dense matrix stored in `data`; `name` names it in error messages.
     public static func read(data: Data, name: String = "Matrix Market data") throws -> Matrix<Double> {
         try parse(TextLines(data: data, name: name))
     }
 
+    /// What a file holds: a coordinate file's entries (0-based, each symmetric entry listed twice, in
+    /// file order), or an array file's dense matrix.
+    enum Content {
+        case coordinate(rows: Int, columns: Int, entries: [(row: Int, column: Int, value: Double)])
+        case array(Matrix<Double>)
+    }
+
     static func parse(_ text: TextLines) throws -> Matrix<Double> {
+        switch try parseContent(text) {
+        case .array(let m): return m
+        case .coordinate(let rows, let columns, let entries):
+            try checkDenseAllocation(rows: rows, columns: columns, what: text.name)
+            var out = try Matrix<Double>(rows: rows, columns: columns)
+            for e in entries { out[e.row, e.column] += e.value }
+            return out
+        }
+    }
+
+    static func parseSparse(_ text: TextLines) throws -> SparseMatrix {
+        switch try parseContent(text) {
+        case .array(let m):
+            guard m.rows == m.columns else { throw SparseFactorError.shapeMismatch(expected: "\(text.name): a square matrix", got: "\(m.rows)×\(m.columns)") }
+            return try SparseMatrix(dense: m)
+        case .coordinate(let rows, let columns, let entries):
+            guard rows == columns else { throw SparseFactorError.shapeMismatch(expected: "\(text.name): a square matrix", got: "\(rows)×\(columns)") }
+            return try SparseMatrix(size: rows, entries: entries, duplicates: .sum)
+        }
+    }
+
+    static func parseContent(_ text: TextLines) throws -> Content {
         guard let bannerLine = text.lines.first(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
             throw SparseFactorError.io("\(text.name): the file is empty, expected a Matrix Market banner \"%%MatrixMarket matrix …\"")
         }
@@ -79,7 +118,6 @@ public enum MatrixMarketReader {
         if symmetry != .general && rows != columns {
             throw text.error(sizeLine.number, "a \(banner[4]) matrix must be square, got \(rows)×\(columns)")
         }
-        try checkDenseAllocation(rows: rows, columns: columns, what: text.name)
         let entries = lines.dropFirst()
 
         // Every count is checked against the file before the matrix is allocated, so a short file
@@ -91,7 +129,8 @@ public enum MatrixMarketReader {
             guard entries.count == count else {
                 throw SparseFactorError.io("\(text.name): the size line announces \(count) entries but the file has \(entries.count)\(entries.count < count ? " (truncated?)" : "")")
             }
-            var out = try Matrix<Double>(rows: rows, columns: columns)
+            var out: [(row: Int, column: Int, value: Double)] = []
+            out.reserveCapacity(symmetry == .general ? count : 2 * count)
             let valueFields = field == .pattern ? 2 : 3
             for line in entries {
                 guard line.fields.count == valueFields else {
@@ -104,19 +143,20 @@ public enum MatrixMarketReader {
                 }
                 let (i, j) = (row - 1, column - 1)
                 let v = field == .pattern ? 1 : try value(text, line.fields[2], line: line.number, field: field)
-                out[i, j] += v
+                out.append((i, j, v))
                 if i != j {
                     switch symmetry {
                     case .general: break
-                    case .symmetric: out[j, i] += v
-                    case .skewSymmetric: out[j, i] -= v
+                    case .symmetric: out.append((j, i, v))
+                    case .skewSymmetric: out.append((j, i, -v))
                     }
                 } else if symmetry == .skewSymmetric && v != 0 {
                     throw text.error(line.number, "a skew-symmetric matrix has a zero diagonal, got \(v) at (\(i + 1), \(i + 1))")
                 }
             }
-            return out
+            return .coordinate(rows: rows, columns: columns, entries: out)
         case .array:
+            try checkDenseAllocation(rows: rows, columns: columns, what: text.name)
             // Column-major; symmetric files list the lower triangle with the diagonal, skew-symmetric
             // ones without it. rows·columns fits (checkDenseAllocation), so the triangles do too.
             let needed: Int
@@ -158,7 +198,7 @@ public enum MatrixMarketReader {
                     }
                 }
             }
-            return out
+            return .array(out)
         }
     }
 

@@ -41,6 +41,18 @@ public struct Mesh: Equatable, Sendable {
         return a
     }
 
+    /// The vertex adjacency in sparse form (never dense): the same entries as ``vertexAdjacency()``.
+    public func sparseVertexAdjacency() throws -> SparseMatrix {
+        var entries: [(row: Int, column: Int, value: Double)] = []
+        for face in faces {
+            for (k, i) in face.enumerated() {
+                let j = face[(k + 1) % face.count]
+                if i != j { entries.append((i, j, 1)); entries.append((j, i, 1)) }
+            }
+        }
+        return try SparseMatrix(size: vertices.count, entries: entries, duplicates: .last)
+    }
+
     /// The combinatorial graph Laplacian `L = D − A` of the vertex adjacency (D: vertex degrees).
     public func laplacian() throws -> Matrix<Double> {
         try vertexAdjacency().laplacian()

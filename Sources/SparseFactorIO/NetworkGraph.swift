@@ -54,6 +54,20 @@ public struct NetworkGraph: Equatable, Sendable {
         return a
     }
 
+    /// The adjacency matrix in sparse form (never dense): the same entries as ``adjacencyMatrix()``,
+    /// the last weight winning for an edge listed more than once.
+    public func sparseAdjacency() throws -> SparseMatrix {
+        guard nodeCount >= 1 else { throw SparseFactorError.invalidArgument("the graph has no nodes") }
+        var entries: [(row: Int, column: Int, value: Double)] = []
+        entries.reserveCapacity(isDirected ? edges.count : 2 * edges.count)
+        for e in edges {
+            entries.append((e.source, e.target, e.weight))
+            // An undirected u–v sets A[v, u] after A[u, v], as the dense matrix does (so u–u is set once).
+            if !isDirected && e.source != e.target { entries.append((e.target, e.source, e.weight)) }
+        }
+        return try SparseMatrix(size: nodeCount, entries: entries, duplicates: .last)
+    }
+
     /// The graph Laplacian `L = D − A` of the symmetrized adjacency `(A + Aᵀ)/2` for a directed graph,
     /// of `A` otherwise; `D` is the diagonal of row sums. Self-loops cancel out of `L`.
     public func laplacianMatrix() throws -> Matrix<Double> {
@@ -122,7 +136,9 @@ public enum EdgeListReader {
             guard !overflow else {
                 throw SparseFactorError.tooLarge("\(text.name): the node id \(largest) would make an adjacency matrix of more rows than can be counted")
             }
-            try checkDenseAllocation(rows: nodes, columns: nodes, what: "\(text.name) (node ids up to \(largest))")
+            // The labels and a sparse row index of every node id up to the largest (a dense adjacency is
+            // checked again where one is made).
+            try MemoryBudget.check("\(text.name) (node ids up to \(largest)): the labels of \(nodes) nodes", counts: [nodes, 32], scalarBytes: 1)
             labels = (base...largest).map(String.init)
             edges = numbers.map { .init(source: $0.0 - base, target: $0.1 - base, weight: $0.2) }
         } else {

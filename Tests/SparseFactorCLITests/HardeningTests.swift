@@ -126,3 +126,40 @@ import Testing
         #expect(try TrainingCheckpoint.read(from: URL(fileURLWithPath: checkpoint)).progress.epoch == 1)
     }
 }
+
+/// `factorize --matrix-free` from the command line: its JSON, and its usage errors.
+@Suite struct FactorizeMatrixFreeTests {
+    @Test func matrixFreeFitReportsItsErrorAndExitCodes() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sf-matrix-free-\(UUID().uuidString).edges")
+        defer { try? FileManager.default.removeItem(at: url) }
+        var edges: [String] = []
+        for i in 0..<64 {
+            edges.append("\(i) \((i * 7 + 3) % 64)")
+            edges.append("\(i) \((i * 13 + 5) % 64)")
+        }
+        try Data(edges.joined(separator: "\n").utf8).write(to: url)
+        let exact = try CLI.run(["factorize", url.path, "--matrix-free", "--iterations", "300", "--probes", "16", "--json"])
+        #expect(exact.status == 0, "\(exact.stderr)")
+        let j = try #require(exact.lastJSON)
+        #expect(j["matrix_free"] as? Bool == true && j["optimizer"] as? String == "adam" && j["n"] as? Int == 64)
+        let estimate = try #require(j["error_estimate"] as? [String: Any])
+        #expect(estimate["kind"] as? String == "exact")
+        let error = try #require(j["sf_relative_error"] as? Double)
+        let start = try #require(j["start_relative_error"] as? Double)
+        #expect(error < 0.9 * start, "\(error) vs start \(start)")
+
+        let sampled = try CLI.run(["factorize", url.path, "--matrix-free", "--iterations", "300", "--probes", "16",
+                                   "--exact-error-limit", "0", "--held-out-probes", "256", "--json"])
+        let s = try #require(sampled.lastJSON?["error_estimate"] as? [String: Any])
+        #expect(s["kind"] as? String == "estimated" && s["probes"] as? Int == 256)
+        let (lower, upper) = (try #require(s["lower"] as? Double), try #require(s["upper"] as? Double))
+        #expect(lower <= error && error <= upper, "[\(lower), \(upper)] vs exact \(error)")
+
+        for bad in [["--probes", "0"], ["--held-out-probes", "1"], ["--export-matrix", "/tmp/x.npy"]] {
+            let r = try CLI.run(["factorize", url.path, "--matrix-free", "--json"] + bad)
+            #expect(r.status == 64 && r.lastJSON?["kind"] as? String == "usage", "\(bad): \(r.status) \(r.stderr)")
+        }
+        let r = try CLI.run(["factorize", url.path, "--probes", "8"])
+        #expect(r.status == 64 && r.stderr.contains("--matrix-free only"))
+    }
+}

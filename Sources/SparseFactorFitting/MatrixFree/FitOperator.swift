@@ -1,0 +1,172 @@
+import SparseFactorCore
+import Foundation
+
+/// Learns M sparse Chord factors with `W₁⋯W_M ≈ A` for an operator A known only through its
+/// products (``LinearOperator``: a ``SparseMatrix`` read from a file, or a user's own), never forming A
+/// or any N×N array: the objective is ½‖(A − W₁⋯W_M) Ω‖²_F / p over probe blocks Ω (``ProbeObjective``).
+///
+/// L-BFGS minimizes it with one fixed probe set, which determines the factors only when p is well above
+/// M·K (the values per row; below it the fit matches A on the probes and overfits elsewhere). Adam draws
+/// fresh probes every step, so every step's gradient is an unbiased estimate of the dense objective's,
+/// and a small p suffices: prefer it (the relative-improvement test is off then, as the loss is noisy). The result's error is exact for
+/// N ≤ `matrixFree.exactErrorLimit`, else estimated from held-out probes with a 95% interval.
+/// Scaling, starts, stopping rules and determinism are those of the dense ``fitFactors(_:options:progress:)``:
+/// the same operator, options and seed give bit-identical factors for any thread count.
+///
+/// ```swift
+/// let a = try SparseMatrix(size: n, entries: entries)     // or MatrixReader.readOperator(url:)
+/// var options = FitOptions()
+/// options.optimizer = .adam
+/// options.maxIterations = 2000
+/// var probing = MatrixFreeOptions()
+/// probing.probes = 64
+/// let result = try fitFactors(operator: a, options: options, matrixFree: probing)
+/// print(result.error.relativeError, result.error.lower, result.error.upper)
+/// ```
+///
+/// - Throws: `SparseFactorError` for options or an operator that cannot be fitted, including an
+///   operator whose products have the wrong shape or non-finite entries.
+public func fitFactors(operator a: any LinearOperator, options: FitOptions = FitOptions(),
+                       matrixFree: MatrixFreeOptions = MatrixFreeOptions(),
+                       progress: ((FitProgress) -> Void)? = nil) throws -> MatrixFreeFitResult {
+    try options.validate()
+    try matrixFree.validate()
+    let n = a.size
+    guard n >= 2 else { throw SparseFactorError.invalidArgument("N must be at least 2, got an operator of size \(n)") }
+    var columns = 0
+    // The fit runs on A / s, s = ‖A‖_F (known, or estimated from one probe block): as in the dense fit,
+    // tolerances and steps then mean the same for c·A as for A.
+    let norm: Double
+    if let known = a.knownFrobeniusNorm {
+        guard known.isFinite && known >= 0 else { throw SparseFactorError.nonFinite("the operator's Frobenius norm is \(known)") }
+        norm = known
+    } else {
+        let width = min(matrixFree.probes, ProbeObjective.blockWidth)
+        let omega = try ProbeSource(size: n, distribution: matrixFree.distribution, seed: options.seed ^ 0x5CA1_E000).block(first: 0, width: width)
+        let y = try a.checkedApply(omega)
+        columns += width
+        norm = (y.values.reduce(0.0) { $0 + $1 * $1 } / Double(width)).squareRoot()
+    }
+    guard norm > 0 else { throw SparseFactorError.invalidArgument("the operator is zero (‖A‖_F = 0): its relative error would be undefined") }
+    let scale = norm.isFinite ? norm : 1
+
+    let topology = try options.initialChain?.topology ?? options.topology ?? ChordTopology(size: n)
+    guard topology.size == n else {
+        throw SparseFactorError.shapeMismatch(expected: "a topology of size \(n) (the operator's N)", got: "size \(topology.size)")
+    }
+    let start: FactorChain<Double>
+    if let given = options.initialChain {
+        start = try scaledFirstFactor(given, by: 1 / scale)
+    } else {
+        start = try options.initialization.chain(diagonal: {
+            guard let d = a.knownDiagonal else {
+                throw SparseFactorError.invalidArgument("the diagonal start needs the operator's diagonal (knownDiagonal), and this operator gives none")
+            }
+            return d.map { $0 / scale }
+        }, topology: topology, factorCount: options.factorCount, noise: options.initialNoise, seed: options.seed)
+    }
+    let objective = try ProbeObjective(operator: a, topology: topology, factorCount: start.factorCount, probes: matrixFree.probes,
+                                       distribution: matrixFree.distribution, seed: options.seed, scale: scale)
+    objective.freshProbesEachEvaluation = options.optimizer == .adam
+    // Under fresh probes every loss is a new noisy sample, and the lowest of them keeps falling by chance:
+    // the improvement test would stop on noise, so it is off and the fit ends on iterations or time.
+    var monitorOptions = options
+    if objective.freshProbesEachEvaluation { monitorOptions.relativeImprovementTolerance = 0 }
+    var monitor = FitMonitor(objective: objective, options: monitorOptions, lossScale: scale * scale, progress: progress)
+    let outcome: OptimizerOutcome
+    switch options.optimizer {
+    case .lbfgs: outcome = try LBFGSOptimizer(options: options).minimize(from: start.values, monitor: &monitor)
+    case .adam: outcome = try AdamOptimizer(options: options).minimize(from: start.values, monitor: &monitor)
+    }
+    columns += (options.optimizer == .adam ? monitor.evaluations : 1) * matrixFree.probes
+    let normalizedChain = try FactorChain(topology: topology, factorCount: start.factorCount, values: outcome.values)
+    let measured = try measureError(of: normalizedChain, operator: a, scale: scale, knownNorm: a.knownFrobeniusNorm,
+                                    options: matrixFree, seed: options.seed)
+    columns += measured.columns
+    let chain = try scaledFirstFactor(normalizedChain, by: scale)
+    let error = measured.estimate
+    let absolute = error.relativeError * error.targetNorm
+    let fit = FitResult(chain: chain, loss: absolute * absolute / 2, absoluteError: absolute, relativeError: error.relativeError,
+                        targetNorm: error.targetNorm, history: monitor.history, stopReason: outcome.stopReason,
+                        iterations: outcome.iterations, evaluations: monitor.evaluations, seconds: monitor.seconds,
+                        optimizer: options.optimizer)
+    return MatrixFreeFitResult(fit: fit, error: error, operatorColumns: columns)
+}
+
+/// The chain's error against A / scale: exact from all unit vectors for small N, else from held-out probes.
+private func measureError(of chain: FactorChain<Double>, operator a: any LinearOperator, scale: Double, knownNorm: Double?,
+                          options: MatrixFreeOptions, seed: UInt64) throws -> (estimate: FitErrorEstimate, columns: Int) {
+    let n = a.size
+    let kernels = chain.kernels
+    let width = ProbeObjective.blockWidth
+    if n <= options.exactErrorLimit {
+        var residual = 0.0, targetSquares = 0.0
+        var first = 0
+        while first < n {
+            let w = min(width, n - first)
+            var unit = try Matrix<Double>(rows: n, columns: w)
+            for c in 0..<w { unit[first + c, c] = 1 }
+            let y = try a.checkedApply(unit)
+            let z = try kernels.forward(MatrixBatch(count: 1, rows: n, columns: w, values: unit.values), keepActivations: false).output
+            for i in y.values.indices {
+                let t = y.values[i] / scale
+                let r = z.values[i] - t
+                residual += r * r
+                targetSquares += t * t
+            }
+            first += w
+        }
+        let normalizedNorm = knownNorm.map { $0 / scale } ?? targetSquares.squareRoot()
+        let relative = residual.squareRoot() / normalizedNorm
+        return (FitErrorEstimate(kind: .exact, relativeError: relative, lower: relative, upper: relative, confidence: 1, probes: 0,
+                                 targetNorm: normalizedNorm * scale, normIsExact: true), n)
+    }
+    // Held-out probes from a stream the fit never used (the fit's seeds are seed, seed + 1, …).
+    let source = ProbeSource(size: n, distribution: options.distribution, seed: seed ^ 0x0D0E_5E70_F1E5_0000)
+    var errors: [Double] = [], targets: [Double] = []
+    var first = 0
+    while first < options.heldOutProbes {
+        let w = min(width, options.heldOutProbes - first)
+        let omega = try source.block(first: first, width: w)
+        let y = try a.checkedApply(omega)
+        let z = try kernels.forward(MatrixBatch(count: 1, rows: n, columns: w, values: omega.values), keepActivations: false).output
+        var e = [Double](repeating: 0, count: w), t = [Double](repeating: 0, count: w)
+        for i in 0..<n {
+            for c in 0..<w {
+                let target = y.values[i * w + c] / scale
+                let r = z.values[i * w + c] - target
+                e[c] += r * r
+                t[c] += target * target
+            }
+        }
+        errors += e
+        targets += t
+        first += w
+    }
+    let interval = probeInterval(errors: errors, targets: targets, knownNorm: knownNorm.map { $0 / scale })
+    return (FitErrorEstimate(kind: .estimated, relativeError: interval.point, lower: interval.lower, upper: interval.upper,
+                             confidence: 0.95, probes: errors.count, targetNorm: interval.norm * scale,
+                             normIsExact: knownNorm != nil), options.heldOutProbes)
+}
+
+/// The relative error and its 95% interval from per-probe squared residuals e_j = ‖E ω_j‖² (E[e_j] = ‖E‖²_F)
+/// and, when ‖A‖_F is not known, per-probe squared targets a_j = ‖A ω_j‖² (the ratio Σe/Σa with a
+/// delta-method standard error). Normal quantile 1.96; the squared bounds are clipped at 0.
+func probeInterval(errors e: [Double], targets t: [Double], knownNorm: Double?) -> (point: Double, lower: Double, upper: Double, norm: Double) {
+    let q = Double(e.count)
+    let z = 1.959963984540054
+    let meanE = e.reduce(0, +) / q
+    if let norm = knownNorm {
+        let variance = e.reduce(0.0) { $0 + ($1 - meanE) * ($1 - meanE) } / (q - 1)
+        let half = z * (variance / q).squareRoot()
+        let n2 = norm * norm
+        return ((meanE / n2).squareRoot(), (max(meanE - half, 0) / n2).squareRoot(), ((meanE + half) / n2).squareRoot(), norm)
+    }
+    let meanT = t.reduce(0, +) / q
+    let ratio = meanE / meanT
+    let d = zip(e, t).map { $0 - ratio * $1 }
+    let meanD = d.reduce(0, +) / q
+    let variance = d.reduce(0.0) { $0 + ($1 - meanD) * ($1 - meanD) } / (q - 1)
+    let half = z * (variance / q).squareRoot() / meanT
+    return (ratio.squareRoot(), max(ratio - half, 0).squareRoot(), (ratio + half).squareRoot(), meanT.squareRoot())
+}
