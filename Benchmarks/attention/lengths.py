@@ -163,7 +163,10 @@ def render(rows, out_dir):
             attempts = [rows.get(run_id(task, "psf", n, 1, a)) for a in FULL_RECIPES]
             row = next((r for r in attempts if reached(r)), None) or next((r for r in reversed(attempts) if r), None)
             tag = "" if row is None or row is attempts[0] else " a2"
-            return cell(row) + tag + (f" ({row['steps']} steps)" if row and row.get("steps") else "")
+            # a model that fits its training set but not the test set has memorized it: say so
+            memorized = row and row.get("train_accuracy", 0) >= 0.99 and row.get("test_accuracy", 1) < 0.9
+            return (cell(row) + tag + (f" ({row['steps']} steps)" if row and row.get("steps") else "")
+                    + (f", train {100 * row['train_accuracy']:.0f}%: memorized" if memorized else ""))
         lines.append(f"| {task} | " + " | ".join(full_cell(n) for n in LENGTHS) + " |")
     atomic_write(os.path.join(out_dir, "lengths.md"), "\n".join(lines) + "\n")
     charts = []
