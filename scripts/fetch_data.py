@@ -945,8 +945,80 @@ class SnowNLPSentiment(Source):
         return []
 
 
+class WordNetGraph(Source):
+    """The large real operator of the matrix-free fit (issue 12; not in the dense suite's manifest, N is too
+    large for a dense array): the pointer graph of WordNet 3.0 from Debian's wordnet-base. One node per
+    synset (nouns, verbs, adjectives, adverbs in that order, each file in its offset order: N = 117,659),
+    entry (i, j) = 1 when synset i has a pointer (hypernym, hyponym, antonym, part, ...) to synset j;
+    repeated pointers count once. Written as a Matrix Market coordinate real general file."""
+    name = "wordnet"
+    in_manifest = False
+    prefix = "usr/share/wordnet/"
+    # sha256 of the data files in wordnet-base 1:3.0-37 (Debian 12), and their synset counts
+    files = {"noun": ("fea17d2f9656611334eac790e5d69e47645fa180c4aa481fb4cd9b3520754ca2", 82115),
+             "verb": ("adcf43e35b581e8036d8b5a52d63d9cd3d3b4870b2720d3c03c799df44777bc2", 13767),
+             "adj": ("c89120dfc1f046ddff4a631bf9b7e9fa1a36b5e86565a23bf82dbe14f30b88a7", 18156),
+             "adv": ("444a63bf3955080ab7524f5079cfc07ff9bc682cb98bdb1db73b0fb9829f1139", 3621)}
+    pos_file = {"n": "noun", "v": "verb", "a": "adj", "s": "adj", "r": "adv"}
+    paths = ["network/wordnet.mtx"]
+
+    def synsets(self, name, text):
+        """(offset, [(target file, target offset)]) for each synset line of data.NAME (license lines start with spaces)."""
+        out = []
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line or line.startswith("  "):
+                continue
+            fields = line.split(" | ")[0].split()
+            try:
+                words = int(fields[3], 16)
+                at = 4 + 2 * words
+                count = int(fields[at])
+                pointers = [(self.pos_file[fields[at + 3 + 4 * k]], int(fields[at + 2 + 4 * k])) for k in range(count)]
+            except (IndexError, KeyError, ValueError) as e:
+                raise FetchError(f"data.{name} line {number}: not a WordNet synset line ({e!r})")
+            out.append((int(fields[0]), pointers))
+        return out
+
+    def build(self, out, downloads):
+        import hashlib
+        deb = downloads.apt("wordnet-base")
+        dest = tempfile.mkdtemp(prefix="wordnet-", dir=downloads.root)
+        found = deb_extract(deb, {self.prefix + "data." + n for n in self.files}, dest)
+        parsed = {}
+        for name, (digest, count) in self.files.items():
+            member = self.prefix + "data." + name
+            if member not in found:
+                raise FetchError(f"{member} is not in {os.path.basename(deb)}")
+            with open(found[member], "rb") as f:
+                raw = f.read()
+            got = hashlib.sha256(raw).hexdigest()
+            if got != digest:
+                raise FetchError(f"data.{name}: sha256 {got}, expected {digest} (another package version?)")
+            parsed[name] = self.synsets(name, raw.decode("utf-8"))
+            if len(parsed[name]) != count:
+                raise FetchError(f"data.{name}: {len(parsed[name])} synsets, expected {count}")
+        index = {}
+        for name in self.files:
+            for offset, _ in parsed[name]:
+                index[(name, offset)] = len(index)
+        entries = set()
+        for name in self.files:
+            for offset, pointers in parsed[name]:
+                i = index[(name, offset)]
+                for target in pointers:
+                    if target not in index:
+                        raise FetchError(f"data.{name}: synset {offset} points to {target}, which is not a synset")
+                    entries.add((i, index[target]))
+        n = len(index)
+        comment = [f"WordNet 3.0 pointer graph from debian:wordnet-base={deb_version(deb)}: {n} synsets "
+                   "(noun, verb, adj, adv files in offset order), (i, j) = 1 when synset i points to synset j"]
+        atomic_write_text(os.path.join(out, self.paths[0]), mtx_text(n, n, [(i, j, 1.0) for i, j in sorted(entries)], False, comment))
+        log(f"wordnet: debian:wordnet-base={deb_version(deb)}, {n} synsets, {len(entries)} pointer pairs")
+        return []
+
+
 SOURCES = [SkimageImages(), OpenCVImages(), NetworkxExamples(), CgalMeshes(), PyamgMatrices(),
-           SklearnTables(), FashionMNIST(), SnowNLPSentiment()]
+           SklearnTables(), FashionMNIST(), SnowNLPSentiment(), WordNetGraph()]
 
 
 # ---------------------------------------------------------------------------

@@ -139,36 +139,24 @@ public struct SparseMatrix: Equatable, Sendable {
 
 extension SparseMatrix: LinearOperator {
     /// A · X for an N×p block X: row i of the result sums its stored entries in column order.
-    public func apply(_ x: Matrix<Double>) throws -> Matrix<Double> {
-        try checkBlock(x)
-        let p = x.columns
-        var y = try Matrix<Double>(rows: size, columns: p)
-        y.values.withUnsafeMutableBufferPointer { out in
-            x.values.withUnsafeBufferPointer { input in
-                for i in 0..<size {
-                    let row = out.baseAddress! + i * p
-                    for q in rowStart[i]..<rowStart[i + 1] {
-                        let (v, from) = (values[q], input.baseAddress! + columnIndex[q] * p)
-                        for c in 0..<p { row[c] += v * from[c] }
-                    }
-                }
-            }
-        }
-        return y
-    }
+    public func apply(_ x: Matrix<Double>) throws -> Matrix<Double> { try multiply(x, transposed: false) }
 
-    /// Aᵀ · X for an N×p block X.
-    public func applyTranspose(_ x: Matrix<Double>) throws -> Matrix<Double> {
+    /// Aᵀ · X for an N×p block X: row j of the result sums the entries of column j in row order.
+    public func applyTranspose(_ x: Matrix<Double>) throws -> Matrix<Double> { try multiply(x, transposed: true) }
+
+    /// One pass over the stored entries (i, j, v): A·X adds v·X[j] to row i, Aᵀ·X adds v·X[i] to row j.
+    /// Single-threaded and in storage order, so the sums' order is fixed.
+    private func multiply(_ x: Matrix<Double>, transposed: Bool) throws -> Matrix<Double> {
         try checkBlock(x)
         let p = x.columns
         var y = try Matrix<Double>(rows: size, columns: p)
         y.values.withUnsafeMutableBufferPointer { out in
             x.values.withUnsafeBufferPointer { input in
                 for i in 0..<size {
-                    let from = input.baseAddress! + i * p
                     for q in rowStart[i]..<rowStart[i + 1] {
-                        let (v, row) = (values[q], out.baseAddress! + columnIndex[q] * p)
-                        for c in 0..<p { row[c] += v * from[c] }
+                        let (row, column) = transposed ? (columnIndex[q], i) : (i, columnIndex[q])
+                        let (v, to, from) = (values[q], out.baseAddress! + row * p, input.baseAddress! + column * p)
+                        for c in 0..<p { to[c] += v * from[c] }
                     }
                 }
             }

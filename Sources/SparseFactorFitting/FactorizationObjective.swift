@@ -83,15 +83,11 @@ public final class FactorizationObjective {
 
     /// The relative Frobenius error `‖A − P‖_F / ‖A‖_F` that goes with a loss value.
     public func relativeError(loss: Double) -> Double {
-        (2 * max(loss, 0)).squareRoot() / targetNorm
+        relativeFrobeniusError(loss: loss, targetNorm: targetNorm)
     }
 
     private func checkValues(_ values: [Double]) throws {
-        guard values.count == parameterCount else {
-            throw SparseFactorError.shapeMismatch(
-                expected: "\(parameterCount) factor values (\(factorCount) factors × \(topology.size) rows × \(topology.linksPerRow) links)",
-                got: "\(values.count) values")
-        }
+        try checkFactorValueCount(values.count, factorCount: factorCount, topology: topology)
     }
 
     /// One call of the kernel: returns the loss, and adds the gradient into `gradient` unless it is nil.

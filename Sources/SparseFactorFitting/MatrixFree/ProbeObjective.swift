@@ -168,15 +168,11 @@ public final class ProbeObjective {
 
     /// The relative error `√(2 L̂) / ‖A/scale‖_F` that goes with a loss value.
     public func relativeError(loss: Double) -> Double {
-        (2 * max(loss, 0)).squareRoot() / targetNorm
+        relativeFrobeniusError(loss: loss, targetNorm: targetNorm)
     }
 
     private func checkValues(_ values: [Double]) throws {
-        guard values.count == parameterCount else {
-            throw SparseFactorError.shapeMismatch(
-                expected: "\(parameterCount) factor values (\(factorCount) factors × \(topology.size) rows × \(topology.linksPerRow) links)",
-                got: "\(values.count) values")
-        }
+        try checkFactorValueCount(values.count, factorCount: factorCount, topology: topology)
     }
 }
 
