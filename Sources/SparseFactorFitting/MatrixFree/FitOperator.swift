@@ -2,7 +2,7 @@ import SparseFactorCore
 import Foundation
 
 /// Learns M sparse Chord factors with `W₁⋯W_M ≈ A` for an operator A known only through its
-/// products (``LinearOperator``: a ``SparseMatrix`` read from a file, or a user's own), never forming A
+/// products (`LinearOperator` of SparseFactorCore: a `SparseMatrix` read from a file, or a user's own), never forming A
 /// or any N×N array: the objective is ½‖(A − W₁⋯W_M) Ω‖²_F / p over probe blocks Ω (``ProbeObjective``).
 ///
 /// L-BFGS minimizes it with one fixed probe set, which determines the factors only when p is well above
