@@ -5,7 +5,8 @@ import PackageDescription
 // AddressSanitizer and UndefinedBehaviorSanitizer without compiling Fitting, IO, Attention, the CLI and
 // the other test targets (a release build of the whole package under ASan took 340 s of CI; this one 130 s).
 // The folders are symbolic links to the package's own sources, so there is one copy of every file; the
-// target settings below must stay those of ../Package.swift for these targets.
+// target settings below must stay those of ../Package.swift for these targets
+// (scripts/check_sanitize_manifest.py compares the two before every sanitizer run).
 let package = Package(
     name: "SparseFactorSanitize",
     targets: [

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes every reader with libFuzzer for SECONDS each (default 20), two at a time, and fails on any
 # crash, trap, leak (AddressSanitizer), hang (10 s per input) or allocation past 2 GiB. The library's
-# own memory limit is lowered to 128 MiB (SPARSEFACTOR_MEMORY_LIMIT), so an input announcing a huge
+# own memory limit is lowered to 512 MiB (SPARSEFACTOR_MEMORY_LIMIT), so an input announcing a huge
 # matrix must be refused, not allocated. The committed seeds (Fuzz/corpus/TARGET) are copied, never
 # changed; findings go to Fuzz/findings/ (not committed: turn each into a regression input under
 # Fuzz/regressions/TARGET/, which the normal test suite reads).
@@ -42,7 +42,7 @@ run_one() {
     [ -d "$seeds" ] || seeds="$root/Fuzz/corpus/${target#directed-}"
     cp "$seeds"/* "$corpus/"
     [ -d "$root/Fuzz/regressions/$target" ] && cp "$root/Fuzz/regressions/$target"/* "$corpus/" 2>/dev/null || true
-    SF_FUZZ_TARGET="$target" SWIFT_BACKTRACE=enable=no SPARSEFACTOR_MEMORY_LIMIT=128M \
+    SF_FUZZ_TARGET="$target" SWIFT_BACKTRACE=enable=no SPARSEFACTOR_MEMORY_LIMIT=512M \
         ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
         "$binary" "$corpus" "${budget[@]}" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
         -max_len=65536 -print_final_stats=1 -artifact_prefix="$findings/$target-" >"$work/$target.log" 2>&1

@@ -8,6 +8,8 @@
 # XCTest's empty run is skipped (its runner leaks two objects at exit, which LeakSanitizer would report).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Sanitize/Package.swift repeats the declarations of the targets it builds: they must be Package.swift's.
+python3 scripts/check_sanitize_manifest.py .
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 SWIFT_BACKTRACE=enable=no
 swift test -c release --package-path Sanitize --sanitize address \
     -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined \

@@ -21,7 +21,7 @@ public struct NetworkGraph: Equatable, Sendable {
     }
 
     /// The label of each node, in index order.
-    public var labels: [String]
+    public var labels: NodeLabels
     /// The edges, in file order.
     public var edges: [Edge]
     /// Whether an edge u→v sets only `A[u, v]`; when false it sets `A[v, u]` too.
@@ -30,7 +30,13 @@ public struct NetworkGraph: Equatable, Sendable {
     /// N, the number of nodes.
     public var nodeCount: Int { labels.count }
 
+    /// A graph of nodes named by `labels` (node `i` is `labels[i]`).
     public init(labels: [String], edges: [Edge], isDirected: Bool) throws {
+        try self.init(labels: NodeLabels(labels), edges: edges, isDirected: isDirected)
+    }
+
+    /// A graph whose nodes are labelled by `labels` (names, or a run of integers).
+    public init(labels: NodeLabels, edges: [Edge], isDirected: Bool) throws {
         for e in edges where !(0..<labels.count).contains(e.source) || !(0..<labels.count).contains(e.target) {
             throw SparseFactorError.invalidArgument("edge \(e.source)→\(e.target) names a node outside 0..<\(labels.count)")
         }
@@ -72,6 +78,57 @@ public struct NetworkGraph: Equatable, Sendable {
     /// of `A` otherwise; `D` is the diagonal of row sums. Self-loops cancel out of `L`.
     public func laplacianMatrix() throws -> Matrix<Double> {
         try adjacencyMatrix().laplacian()
+    }
+}
+
+/// The labels of a graph's nodes in index order: names read from a file, or the run of integers
+/// `first, first + 1, …` of an integer-labelled edge list (kept as the run, never one `String` per node).
+///
+/// ```swift
+/// let g = try EdgeListReader.readGraph(data: Data("1 3\n".utf8))
+/// print(g.labels.count, g.labels[2], g.labels == ["1", "2", "3"])   // 3 3 true
+/// ```
+public struct NodeLabels: RandomAccessCollection, Equatable, Sendable, ExpressibleByArrayLiteral {
+    private enum Storage: Equatable, Sendable {
+        case names([String])
+        case integers(first: Int, count: Int)
+    }
+    private let storage: Storage
+
+    /// Nodes named `names[0], names[1], …`.
+    public init(_ names: [String]) { storage = .names(names) }
+    public init(arrayLiteral names: String...) { storage = .names(names) }
+
+    /// Nodes labelled by the integers `first, first + 1, …, first + count − 1` (written in decimal).
+    /// - Throws: `SparseFactorError.invalidArgument` when `count` is negative or the last label is past `Int.max`.
+    public init(integersFrom first: Int, count: Int) throws {
+        guard count >= 0, count == 0 || !first.addingReportingOverflow(count - 1).overflow else {
+            throw SparseFactorError.invalidArgument("node labels: expected a count ≥ 0 of integers from \(first) that fit in Int, got \(count)")
+        }
+        storage = .integers(first: first, count: count)
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int {
+        switch storage {
+        case .names(let names): return names.count
+        case .integers(_, let count): return count
+        }
+    }
+
+    public subscript(position: Int) -> String {
+        switch storage {
+        case .names(let names): return names[position]
+        case .integers(let first, let count):
+            precondition((0..<count).contains(position), "NodeLabels: index \(position) is outside 0..<\(count)")
+            return String(first + position)
+        }
+    }
+
+    /// Equal when the labels are, whichever way each side stores them.
+    public static func == (a: NodeLabels, b: NodeLabels) -> Bool {
+        if a.storage == b.storage { return true }
+        return a.count == b.count && a.elementsEqual(b)
     }
 }
 
@@ -126,7 +183,6 @@ public enum EdgeListReader {
             pairs.append((line.fields[0], line.fields[1], weight))
         }
 
-        var labels: [String] = []
         var edges: [NetworkGraph.Edge] = []
         edges.reserveCapacity(pairs.count)
         if labeling == .automatic, let numbers = integerEdges(pairs) {
@@ -136,23 +192,22 @@ public enum EdgeListReader {
             guard !overflow else {
                 throw SparseFactorError.tooLarge("\(text.name): the node id \(largest) would make an adjacency matrix of more rows than can be counted")
             }
-            // The labels and a sparse row index of every node id up to the largest (a dense adjacency is
-            // checked again where one is made).
-            try MemoryBudget.check("\(text.name) (node ids up to \(largest)): the labels of \(nodes) nodes", counts: [nodes, 32], scalarBytes: 1)
-            labels = (base...largest).map(String.init)
+            // Labels are the integer run itself, not one String per node: a single line naming node
+            // 10,000,000 costs nothing until a matrix of that size is asked for (checked where it is made).
             edges = numbers.map { .init(source: $0.0 - base, target: $0.1 - base, weight: $0.2) }
-        } else {
-            var index: [Substring: Int] = [:]
-            func node(_ label: Substring) -> Int {
-                if let i = index[label] { return i }
-                index[label] = labels.count
-                labels.append(String(label))
-                return labels.count - 1
-            }
-            for (u, v, w) in pairs {
-                let i = node(u), j = node(v)
-                edges.append(.init(source: i, target: j, weight: w))
-            }
+            return try NetworkGraph(labels: try NodeLabels(integersFrom: base, count: nodes), edges: edges, isDirected: directed)
+        }
+        var labels: [String] = []
+        var index: [Substring: Int] = [:]
+        func node(_ label: Substring) -> Int {
+            if let i = index[label] { return i }
+            index[label] = labels.count
+            labels.append(String(label))
+            return labels.count - 1
+        }
+        for (u, v, w) in pairs {
+            let i = node(u), j = node(v)
+            edges.append(.init(source: i, target: j, weight: w))
         }
         return try NetworkGraph(labels: labels, edges: edges, isDirected: directed)
     }

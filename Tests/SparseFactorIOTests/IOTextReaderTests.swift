@@ -132,6 +132,22 @@ import Testing
         #expect(try g.adjacencyMatrix().values == [0, 0, 7, 0, 0, 1, 7, 1, 0])
     }
 
+    @Test func integerLabelsAreARunNotAStringPerNode() throws {
+        // One line naming node 10,000,000: the labels are the integer run, read back on demand.
+        let g = try EdgeListReader.readGraph(data: Data("0 10000000 2\n7 3\n".utf8))
+        #expect(g.nodeCount == 10_000_001)
+        #expect(g.labels[0] == "0" && g.labels[7] == "7" && g.labels.last == "10000000")
+        #expect(Array(g.labels.prefix(3)) == ["0", "1", "2"])
+        // Equal to the same labels stored as names, and not to different ones.
+        #expect(try NodeLabels(integersFrom: 1, count: 3) == ["1", "2", "3"])
+        #expect(try NodeLabels(integersFrom: 0, count: 3) != ["1", "2", "3"])
+        #expect(throws: SparseFactorError.self) { try NodeLabels(integersFrom: Int.max, count: 2) }
+        // The dense matrix is refused by its memory check; the sparse one is made.
+        #expect(throws: SparseFactorError.self) { try g.adjacencyMatrix() }
+        let s = try g.sparseAdjacency()
+        #expect(s[0, 10_000_000] == 2 && s[10_000_000, 0] == 2 && s[3, 7] == 1 && s[1, 2] == 0)
+    }
+
     @Test func stringLabelsInFirstSeenOrder() throws {
         let g = try EdgeListReader.readGraph(url: scratch.file("w.txt", "C41D11.8\tAH9.2\nCD4.2\tAH9.2\nAH9.2\tZK1.1\t0.5\n"))
         #expect(g.labels == ["C41D11.8", "AH9.2", "CD4.2", "ZK1.1"])

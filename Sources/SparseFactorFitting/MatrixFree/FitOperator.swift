@@ -106,14 +106,10 @@ private func measureError(of chain: FactorChain<Double>, operator a: any LinearO
             let w = min(width, n - first)
             var unit = try Matrix<Double>(rows: n, columns: w)
             for c in 0..<w { unit[first + c, c] = 1 }
-            let y = try a.checkedApply(unit)
-            let z = try kernels.forward(MatrixBatch(count: 1, rows: n, columns: w, values: unit.values), keepActivations: false).output
-            for i in y.values.indices {
-                let t = y.values[i] / scale
-                let r = z.values[i] - t
-                residual += r * r
-                targetSquares += t * t
-            }
+            let squares = try columnSquares(of: kernels, probes: MatrixBatch(count: 1, rows: n, columns: w, values: unit.values),
+                                            targets: a.checkedApply(unit), scale: scale)
+            residual += squares.residuals.reduce(0, +)
+            targetSquares += squares.targets.reduce(0, +)
             first += w
         }
         let normalizedNorm = knownNorm.map { $0 / scale } ?? targetSquares.squareRoot()
@@ -128,19 +124,10 @@ private func measureError(of chain: FactorChain<Double>, operator a: any LinearO
     while first < options.heldOutProbes {
         let w = min(width, options.heldOutProbes - first)
         let omega = try source.block(first: first, width: w)
-        let y = try a.checkedApply(omega)
-        let z = try kernels.forward(MatrixBatch(count: 1, rows: n, columns: w, values: omega.values), keepActivations: false).output
-        var e = [Double](repeating: 0, count: w), t = [Double](repeating: 0, count: w)
-        for i in 0..<n {
-            for c in 0..<w {
-                let target = y.values[i * w + c] / scale
-                let r = z.values[i * w + c] - target
-                e[c] += r * r
-                t[c] += target * target
-            }
-        }
-        errors += e
-        targets += t
+        let squares = try columnSquares(of: kernels, probes: MatrixBatch(count: 1, rows: n, columns: w, values: omega.values),
+                                        targets: a.checkedApply(omega), scale: scale)
+        errors += squares.residuals
+        targets += squares.targets
         first += w
     }
     let interval = probeInterval(errors: errors, targets: targets, knownNorm: knownNorm.map { $0 / scale })

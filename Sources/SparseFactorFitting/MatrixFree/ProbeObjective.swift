@@ -153,15 +153,7 @@ public final class ProbeObjective {
         let kernels = ChainKernels<Double>(topology: topology, factorCount: factorCount, values: values, valuesBatchStride: 0)
         var out: [Double] = []
         for (omega, y) in zip(blocks, targets) {
-            let z = try kernels.forward(omega, keepActivations: false).output
-            var sums = [Double](repeating: 0, count: omega.columns)
-            for i in 0..<omega.rows {
-                for c in 0..<omega.columns {
-                    let r = z.values[i * omega.columns + c] - y.values[i * omega.columns + c]
-                    sums[c] += r * r
-                }
-            }
-            out += sums
+            out += try columnSquares(of: kernels, probes: omega, targets: y).residuals
         }
         return out
     }
@@ -177,3 +169,21 @@ public final class ProbeObjective {
 }
 
 extension ProbeObjective: FitObjective {}
+
+/// For each column c of one probe block: ‖P ω_c − y_c / scale‖² and ‖y_c / scale‖², where P is the
+/// chain behind `kernels` and y = A ω (the fit's objective and its error measurement both use this).
+func columnSquares(of kernels: ChainKernels<Double>, probes omega: MatrixBatch<Double>, targets y: Matrix<Double>,
+                   scale: Double = 1) throws -> (residuals: [Double], targets: [Double]) {
+    let z = try kernels.forward(omega, keepActivations: false).output
+    let w = omega.columns
+    var residuals = [Double](repeating: 0, count: w), targets = [Double](repeating: 0, count: w)
+    for i in 0..<omega.rows {
+        for c in 0..<w {
+            let target = y.values[i * w + c] / scale
+            let r = z.values[i * w + c] - target
+            residuals[c] += r * r
+            targets[c] += target * target
+        }
+    }
+    return (residuals, targets)
+}
