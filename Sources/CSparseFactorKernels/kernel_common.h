@@ -26,6 +26,11 @@
 #define SF_BAND_MIN_CHANNELS 256
 #endif
 #define SF_BAND_MAX_BYTES (512 * 1024)
+/* A chain applied without a tape takes wide blocks this many bytes of channels at a time
+ * (32 doubles, 64 floats): see chain_banded_ in factor_kernels.inc. */
+#ifndef SF_CHAIN_BAND_BYTES
+#define SF_CHAIN_BAND_BYTES 256
+#endif
 
 /* l / k for 0 <= l < 2^52 without an integer division in the inner loop: the quotient
  * through double is off by at most one, and the two checks correct it exactly. */
