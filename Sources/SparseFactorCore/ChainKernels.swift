@@ -21,14 +21,20 @@ package struct ChainKernels<Scalar: KernelScalar> {
 
     /// y = W_1 … W_M x, with the intermediate blocks kept when `keepActivations`.
     package func forward(_ x: MatrixBatch<Scalar>, keepActivations: Bool) throws -> (output: MatrixBatch<Scalar>, activations: [Scalar]) {
-        var y = try MatrixBatch<Scalar>(count: x.count, rows: x.rows, columns: x.columns)
+        var y = try MatrixBatch<Scalar>.overwritten(count: x.count, rows: x.rows, columns: x.columns)
         let acts = try forward(x, into: &y, keepActivations: keepActivations)
         return (y, acts)
     }
 
     /// Writes y = W_1 … W_M x into `y` (same shape as x); returns the kept activations.
     package func forward(_ x: MatrixBatch<Scalar>, into y: inout MatrixBatch<Scalar>, keepActivations: Bool) throws -> [Scalar] {
-        var acts = [Scalar](repeating: 0, count: keepActivations ? (factorCount - 1) * x.values.count : 0)
+        // The kernel writes every activation (Z_1 … Z_{M-1}): no zero fill, after the memory check.
+        let actCount = keepActivations ? (factorCount - 1) * x.values.count : 0
+        if actCount > 0 {
+            try MemoryBudget.check("the chain's \(factorCount - 1) activation blocks of \(x.values.count) values",
+                                   counts: [factorCount - 1, x.values.count], scalarBytes: MemoryLayout<Scalar>.size)
+        }
+        var acts: [Scalar] = overwrittenScalars(actCount)
         let (n, k, m) = sizes
         let status = values.withUnsafeBufferPointer { w in
             x.values.withUnsafeBufferPointer { xp in
@@ -49,7 +55,7 @@ package struct ChainKernels<Scalar: KernelScalar> {
 
     /// y = (W_1 … W_M)ᵀ x.
     package func transposeForward(_ x: MatrixBatch<Scalar>) throws -> MatrixBatch<Scalar> {
-        var y = try MatrixBatch<Scalar>(count: x.count, rows: x.rows, columns: x.columns)
+        var y = try MatrixBatch<Scalar>.overwritten(count: x.count, rows: x.rows, columns: x.columns)
         let (n, k, m) = sizes
         let status = values.withUnsafeBufferPointer { w in
             x.values.withUnsafeBufferPointer { xp in

@@ -137,6 +137,17 @@ public struct MatrixBatch<Scalar: KernelScalar>: Equatable, Sendable {
         try self.init(count: count, rows: rows, columns: columns, values: [Scalar](repeating: value, count: count * rows * columns))
     }
 
+    /// A batch that a kernel is about to overwrite entirely: checked against the memory budget like
+    /// any batch, but not first filled with zeros (a whole pass over memory the kernel repeats).
+    package static func overwritten(count: Int, rows: Int, columns: Int) throws -> MatrixBatch {
+        guard count > 0, rows > 0, columns > 0 else {
+            throw SparseFactorError.invalidArgument("a batch needs positive sizes, got \(count)×\(rows)×\(columns)")
+        }
+        try MemoryBudget.check("a batch of \(count) matrices of \(rows)×\(columns)", counts: [count, rows, columns],
+                               scalarBytes: MemoryLayout<Scalar>.size)
+        return try MatrixBatch(count: count, rows: rows, columns: columns, values: overwrittenScalars(count * rows * columns))
+    }
+
     /// Throws if `values` was reassigned with the wrong number of entries.
     package func checkStorage() throws {
         guard values.count == count * rows * columns else {
@@ -150,4 +161,10 @@ public struct MatrixBatch<Scalar: KernelScalar>: Equatable, Sendable {
         let size = rows * columns
         return try! Matrix(rows: rows, columns: columns, values: Array(values[(index * size)..<((index + 1) * size)]))
     }
+}
+
+/// `count` scalars for a kernel to overwrite, not zero-filled first. Only for outputs every entry of
+/// which the kernel writes (never for `+=` gradients); the caller has checked the memory budget.
+package func overwrittenScalars<Scalar: KernelScalar>(_ count: Int) -> [Scalar] {
+    [Scalar](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
 }
