@@ -40,6 +40,40 @@ import Testing
         #expect(skipped.lastJSON?["dense_skipped"] as? String == "--no-dense")
     }
 
+    /// `--factors` times a saved chain (N from the file); `--matrix` puts a given matrix on the dense side and
+    /// reports the chain's error on X: 0 for the chain's own dense form, exactly 1/2 for twice it (whatever X is).
+    @Test func savedFactorsAgainstAGivenMatrix() throws {
+        let dir = try ScratchDirectory()
+        defer { dir.cleanUp() }
+        try writeMatrix(dir, "a.npy", rows: 40, columns: 40, seed: 30)
+        let fit = try CLI.run(["factorize", dir.path("a.npy"), "--iterations", "5", "--save", dir.path("f.sfchain")])
+        #expect(fit.status == 0, "stderr: \(fit.stderr)")
+        let w = try FactorFile.load(from: URL(fileURLWithPath: dir.path("f.sfchain"))).denseMatrix()
+        try NpyWriter.write(w, to: URL(fileURLWithPath: dir.path("w.npy")))
+        try NpyWriter.write(Matrix(rows: 40, columns: 40, values: w.values.map { 2 * $0 }), to: URL(fileURLWithPath: dir.path("w2.npy")))
+        for (file, error) in [("w.npy", 0.0), ("w2.npy", 0.5)] {
+            let result = try CLI.run(["bench", "apply", "--factors", dir.path("f.sfchain"), "--matrix", dir.path(file),
+                                      "--channels", "3", "--repeats", "1", "--json"])
+            #expect(result.status == 0, "stderr: \(result.stderr)")
+            let json = try #require(result.lastJSON, "stdout: \(result.stdout)")
+            #expect(json["n"] as? Int == 40 && json["factors_file"] as? String == dir.path("f.sfchain"))
+            #expect(json["matrix"] as? String == dir.path(file) && json["max_difference"] == nil)
+            let measured = try #require(json["relative_error_on_x"] as? Double)
+            #expect(abs(measured - error) <= 1e-12, "\(file): \(measured)")
+        }
+        // Sizes that disagree, and a dense side both named and turned off, fail with the reason.
+        try writeMatrix(dir, "b.npy", rows: 41, columns: 41, seed: 31)
+        let cases: [([String], Int32, String)] = [
+            (["--matrix", dir.path("b.npy")], 65, "a square matrix of size 40 (the factors' N)"),
+            (["--n", "64"], 65, "factors of N = 40"),
+            (["--matrix", dir.path("w.npy"), "--no-dense"], 64, "give one of them"),
+        ]
+        for (options, code, message) in cases {
+            let result = try CLI.run(["bench", "apply", "--factors", dir.path("f.sfchain"), "--repeats", "1"] + options + ["--json"])
+            #expect(result.status == code && result.stderr.contains(message), "\(options): exit \(result.status); stderr \(result.stderr)")
+        }
+    }
+
     @Test func badSizesFailClearly() throws {
         let cases: [([String], Int32, String)] = [
             (["--n", "1"], 64, "--n must be at least 2, got 1"),
