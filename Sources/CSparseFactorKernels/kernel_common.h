@@ -31,6 +31,10 @@
 #ifndef SF_CHAIN_BAND_BYTES
 #define SF_CHAIN_BAND_BYTES 256
 #endif
+/* ... when one item's N x C block is larger than this (a quarter of this machine's L2). */
+#ifndef SF_CHAIN_BAND_MIN_BLOCK_BYTES
+#define SF_CHAIN_BAND_MIN_BLOCK_BYTES (1024 * 1024)
+#endif
 
 /* l / k for 0 <= l < 2^52 without an integer division in the inner loop: the quotient
  * through double is off by at most one, and the two checks correct it exactly. */

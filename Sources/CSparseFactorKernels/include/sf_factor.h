@@ -41,9 +41,10 @@ int sf_factor_backward_f64(double *dx, double *dw, const double *dy, const doubl
 
 /* y = W_1 W_2 ... W_M x.     y: B*N*C, x: B*N*C, w: M*N*K per batch item (w_bstride 0 or M*N*K)
  * acts: (M-1)*B*N*C, receives Z_m = W_{m+1} ... W_M x for m = 1..M-1 (Z_m at acts + (m-1)*B*N*C),
- * which sf_chain_backward needs; pass NULL when no backward follows. Without acts, a block wider
- * than 256 bytes of channels goes through the whole chain 256 bytes of channels at a time (in
- * cache; scratch 2*N*256 bytes instead of 2*B*N*C scalars), with the same bits. */
+ * which sf_chain_backward needs; pass NULL when no backward follows. Without acts, an item's
+ * block wider than 256 bytes of channels and larger than 1 MiB goes through the whole chain 256
+ * bytes of channels at a time (in cache; scratch 2*N*256 bytes instead of 2*B*N*C scalars), with
+ * the same bits. */
 int sf_chain_forward_f32(float *y, float *acts, const float *w, const float *x, const int64_t *cols,
                          int64_t B, int64_t M, int64_t N, int64_t K, int64_t C, int64_t w_bstride);
 int sf_chain_forward_f64(double *y, double *acts, const double *w, const double *x, const int64_t *cols,
