@@ -129,23 +129,25 @@ public struct MatrixBatch<Scalar: KernelScalar>: Equatable, Sendable {
     /// A batch with every entry equal to `value`.
     /// Refuses sizes whose storage would not fit in half of this machine's memory.
     public init(count: Int, rows: Int, columns: Int, repeating value: Scalar = 0) throws {
-        guard count > 0, rows > 0, columns > 0 else {
-            throw SparseFactorError.invalidArgument("a batch needs positive sizes, got \(count)×\(rows)×\(columns)")
-        }
-        try MemoryBudget.check("a batch of \(count) matrices of \(rows)×\(columns)", counts: [count, rows, columns],
-                               scalarBytes: MemoryLayout<Scalar>.size)
-        try self.init(count: count, rows: rows, columns: columns, values: [Scalar](repeating: value, count: count * rows * columns))
+        let total = try Self.checkedValueCount(count: count, rows: rows, columns: columns)
+        try self.init(count: count, rows: rows, columns: columns, values: [Scalar](repeating: value, count: total))
     }
 
     /// A batch that a kernel is about to overwrite entirely: checked against the memory budget like
     /// any batch, but not first filled with zeros (a whole pass over memory the kernel repeats).
     package static func overwritten(count: Int, rows: Int, columns: Int) throws -> MatrixBatch {
+        let total = try checkedValueCount(count: count, rows: rows, columns: columns)
+        return try MatrixBatch(count: count, rows: rows, columns: columns, values: overwrittenScalars(total))
+    }
+
+    /// count · rows · columns, after the sizes and the memory budget are checked.
+    private static func checkedValueCount(count: Int, rows: Int, columns: Int) throws -> Int {
         guard count > 0, rows > 0, columns > 0 else {
             throw SparseFactorError.invalidArgument("a batch needs positive sizes, got \(count)×\(rows)×\(columns)")
         }
         try MemoryBudget.check("a batch of \(count) matrices of \(rows)×\(columns)", counts: [count, rows, columns],
                                scalarBytes: MemoryLayout<Scalar>.size)
-        return try MatrixBatch(count: count, rows: rows, columns: columns, values: overwrittenScalars(count * rows * columns))
+        return count * rows * columns
     }
 
     /// Throws if `values` was reassigned with the wrong number of entries.
