@@ -5,18 +5,20 @@ import SparseFactor
 /// `sparsefactor bench objective`: the speed of one objective + gradient evaluation of the
 /// non-parametric factorization, the number to set beside `Benchmarks/reference/numpy_objective.py`.
 ///
-/// Same setting as the numpy reference: a random dense N×N target (float64), the paper's Chord
+/// Same setting as the numpy reference: a random dense N×N target (float64; `--precision float32`
+/// runs the float kernel on its float copy), the paper's Chord
 /// topology with M = ⌈log2 N⌉ factors, the paper's initialization. The time is the median of the
 /// timed repeats, after one untimed warm-up evaluation (which also touches every buffer).
 struct BenchObjective: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "objective",
-        abstract: "Time one evaluation of ½‖A − W1⋯WM‖²_F and its gradient (float64, Chord topology, random dense A).")
+        abstract: "Time one evaluation of ½‖A − W1⋯WM‖²_F and its gradient (Chord topology, random dense A).")
 
     @Option(parsing: .unconditional, help: "Matrix size N (≥ 2).") var n: Int = 512
     @Option(parsing: .unconditional, help: "Timed evaluations (default: enough for about two seconds, at least 3, at most 200).") var repeats: Int?
     @Option(parsing: .unconditional, help: "Seed of the random target and of the factors' initial noise.") var seed: UInt64 = 1
     @Option(parsing: .unconditional, help: "Threads (default: the OpenMP default, OMP_NUM_THREADS).") var threads: Int?
+    @Option(help: "The kernel's scalar type: float64 (the default) or float32.") var precision: FitPrecision = .float64
     @Flag(help: "Print one JSON object as the last line.") var json = false
 
     func validate() throws {
@@ -32,7 +34,7 @@ struct BenchObjective: ParsableCommand {
             let topology = try ChordTopology(size: n)
             var rng = SeededGenerator(seed: seed)
             let target = try Matrix<Double>(rows: n, columns: n, values: (0..<(n * n)).map { _ in rng.nextUnit() * 2 - 1 })
-            let objective = try FactorizationObjective(target: target, topology: topology)
+            let objective = try FactorizationObjective(target: target, topology: topology, precision: precision)
             let chain = try FactorChain<Double>.rowNormalized(topology: topology, seed: seed)
             var gradient = [Double](repeating: 0, count: chain.values.count)
 
@@ -54,13 +56,13 @@ struct BenchObjective: ParsableCommand {
             let flops = 2.0 * Double(3 * (m - 1)) * Double(n) * Double(n) * Double(k)
 
             if json {
-                printJSONLine(["implementation": "sparsefactor", "n": n, "factors": m, "links": k, "dtype": "float64",
+                printJSONLine(["implementation": "sparsefactor", "n": n, "factors": m, "links": k, "dtype": precision.rawValue,
                                "seconds_per_evaluation": median, "seconds_min": times[0], "seconds_warmup": warmup,
                                "repeats": reps, "objective": loss, "gflops": flops / median / 1e9,
                                "threads": Parallelism.effectiveThreads, "cpu": Parallelism.cpuDispatch])
             } else {
-                print(String(format: "objective+gradient N=%d M=%d K=%d float64 threads=%d: median %.6f s (min %.6f, %d reps), %.2f GFLOP/s [%@]",
-                             n, m, k, Parallelism.effectiveThreads, median, times[0], reps, flops / median / 1e9,
+                print(String(format: "objective+gradient N=%d M=%d K=%d %@ threads=%d: median %.6f s (min %.6f, %d reps), %.2f GFLOP/s [%@]",
+                             n, m, k, precision.rawValue, Parallelism.effectiveThreads, median, times[0], reps, flops / median / 1e9,
                              Parallelism.cpuDispatch))
             }
         }

@@ -4,6 +4,7 @@ import SparseFactor
 
 extension FitAlgorithm: ExpressibleByArgument {}
 extension FitInitialization: ExpressibleByArgument {}
+extension FitPrecision: ExpressibleByArgument {}
 extension ProbeDistribution: ExpressibleByArgument {}
 
 struct Factorize: ParsableCommand {
@@ -25,6 +26,8 @@ struct Factorize: ParsableCommand {
     @Option(help: "The optimizer: lbfgs (the default) or adam (the default with --matrix-free: fresh probes every step).")
     var optimizer: FitAlgorithm?
     @Option(parsing: .unconditional, help: "The most iterations.") var iterations: Int = 1000
+    @Option(help: "The objective kernel's scalar type: float64 (the default) or float32 (float arithmetic, double optimizer; the final error is computed in float64; dense fits only).")
+    var precision: FitPrecision = .float64
     @Option(parsing: .unconditional, help: "Seed of the initial noise (the same seed gives the same factors).") var seed: UInt64 = 0
     @Option(name: .customLong("init"), help: "The start: paper (each row of each factor sums to 1) or diagonal (W1 = diag(A), the others the identity; needs the self-link).")
     var initialization: FitInitialization = .paper
@@ -38,7 +41,8 @@ struct Factorize: ParsableCommand {
     @Option(parsing: .unconditional, help: "Adam's learning rate (default 0.01).") var lr: Double?
     @Option(parsing: .unconditional, help: "Stop when the largest gradient entry falls below this fraction of the initial one (default 1e-9).")
     var gradientTolerance: Double?
-    @Option(parsing: .unconditional, help: "Stop when the loss improves by less than this fraction (default 1e-10).") var improvementTolerance: Double?
+    @Option(parsing: .unconditional, help: "Stop when the loss improves by less than this fraction over the improvement window (default 1e-10).") var improvementTolerance: Double?
+    @Option(parsing: .unconditional, help: "Iterations the improvement test looks back over (default 1 for lbfgs, 50 for adam).") var improvementWindow: Int?
     @Option(help: "Truncated SVD rank: paper (⌈M²/2⌉), matched (⌊non-zeros / 2N⌋, at most the factors' parameters) or a number.")
     var tsvdRank: String = "paper"
     @Option(parsing: .unconditional, help: "Threads of the kernels (default: the OpenMP default, OMP_NUM_THREADS). Results do not depend on it.")
@@ -53,12 +57,14 @@ struct Factorize: ParsableCommand {
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
         if let t = timeLimit, !(t >= 0) { throw ValidationError("--time-limit must be at least 0 seconds, got \(t)") }
         if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number, got \(lr)") }
+        if let w = improvementWindow, w < 1 { throw ValidationError("--improvement-window must be at least 1, got \(w)") }
         if let initNoise, !(initNoise >= 0 && initNoise.isFinite) { throw ValidationError("--init-noise must be a finite number ≥ 0, got \(initNoise)") }
         if lr != nil && chosenOptimizer != .adam { throw ValidationError("--lr applies to --optimizer adam only") }
         _ = try parsedRank()
         try probing.validate()
         if probing.matrixFree {
             if exportMatrix != nil { throw ValidationError("--export-matrix writes the dense matrix, which --matrix-free never forms") }
+            if precision != .float64 { throw ValidationError("--precision float32 applies to dense fits; the matrix-free objective is float64 only") }
         }
     }
 
@@ -103,6 +109,9 @@ struct Factorize: ParsableCommand {
                     "tsvd_relative_error": tsvd.relativeError, "tsvd_params": tsvd.parameterCount, "tsvd_seconds": svdSeconds,
                     "iterations": fit.iterations, "evaluations": fit.evaluations, "seconds": fit.seconds,
                     "stop_reason": fit.stopReason.rawValue, "optimizer": fit.optimizer.rawValue, "seed": NSNumber(value: seed),
+                    "precision": precision.rawValue,
+                    "seconds_to_1_percent": fit.firstEntry(within: 0.01)?.seconds ?? NSNull(),
+                    "iterations_to_1_percent": fit.firstEntry(within: 0.01)?.iteration ?? NSNull(),
                     "init": initialization.rawValue, "init_noise": options.initialNoise, "start_relative_error": fit.history[0].relativeError,
                     "matrix_norm": fit.targetNorm, "threads": Parallelism.effectiveThreads,
                     "topology": pattern.report(fit.chain.topology, factors: m),
@@ -113,8 +122,9 @@ struct Factorize: ParsableCommand {
             } else {
                 print("\(file) (\(matrixTransform)): N = \(n), M = \(m) factors × K = \(fit.chain.topology.linksPerRow) links, \(nonzeros) non-zeros")
                 print("pattern: \(pattern.summary(fit.chain.topology))")
-                print(String(format: "sparse factors: relative error %.6g (absolute %.6g), %d %@ iterations in %.2f s, stopped by %@",
-                             fit.relativeError, fit.absoluteError, fit.iterations, fit.optimizer.rawValue, fit.seconds, fit.stopReason.rawValue))
+                print(String(format: "sparse factors: relative error %.6g (absolute %.6g), %d %@ iterations in %.2f s (%@ objective), stopped by %@",
+                             fit.relativeError, fit.absoluteError, fit.iterations, fit.optimizer.rawValue, fit.seconds,
+                             precision.rawValue, fit.stopReason.rawValue))
                 print(String(format: "truncated SVD:  relative error %.6g (absolute %.6g) at rank %d (%d parameters, rule %@)",
                              tsvd.relativeError, tsvd.absoluteError, tsvd.rank, tsvd.parameterCount, rule.name))
                 if let save { print("saved the factors to \(save)") }
@@ -141,6 +151,8 @@ struct Factorize: ParsableCommand {
         if let lr { options.learningRate = lr }
         if let gradientTolerance { options.gradientTolerance = gradientTolerance }
         if let improvementTolerance { options.relativeImprovementTolerance = improvementTolerance }
+        options.improvementWindow = improvementWindow
+        options.precision = precision
         return options
     }
 

@@ -3,7 +3,8 @@ internal import CSparseFactorKernels
 import Foundation
 
 /// The fitting objective `L(W) = ½‖A − W₁·W₂⋯W_M‖²_F` and its gradient with respect to every
-/// factor value, computed by one C kernel (`sf_chain_objective_f64`).
+/// factor value, computed by one C kernel (`sf_chain_objective_f64`, or `_f32` with
+/// ``FitPrecision/float32``).
 ///
 /// The product P = W₁⋯W_M is P = W₁⋯W_M · I, and everything but the value gradient is independent
 /// per column of I. So the kernel takes the identity a block of 32 columns at a time: the chain
@@ -15,6 +16,11 @@ import Foundation
 /// chunks with their own partial gradients, summed in a fixed order, so the results do not depend
 /// on the thread count. The scratch lives in the objective and is reused by every evaluation, so
 /// a fit allocates it once.
+///
+/// With `precision: .float32` the kernel runs on a float copy of A and of the values (twice the
+/// vector lanes, half the bytes moved); the loss comes back as a double (the squared residuals are
+/// summed in double) and the gradient is widened to double, so the optimizers are unchanged. The
+/// loss then carries float rounding: relative differences of about 1e-7 between close points are noise.
 ///
 /// ```swift
 /// let topology = try ChordTopology(size: 512)
@@ -34,33 +40,66 @@ public final class FactorizationObjective {
     public let targetNorm: Double
     /// The number of factor values, `M · N · K`.
     public var parameterCount: Int { factorCount * topology.nonzerosPerFactor }
+    /// The scalar type the kernel computes in.
+    public let precision: FitPrecision
 
     /// The kernel's work space (its contents do not matter between calls). Left uninitialized:
-    /// the kernel touches only the part the threads that run need.
+    /// the kernel touches only the part the threads that run need. Empty for float32.
     private var scratch: [Double]
+    /// float32: the kernel's work space, A, the values and the gradient in float (empty for float64).
+    private var singleScratch: [Float] = []
+    private var singleTarget: [Float] = []
+    private var singleValues: [Float] = []
+    private var singleGradient: [Float] = []
 
     /// An objective for `target` (square, N×N with N = `topology.size`, finite).
     /// - Parameters:
     ///   - factorCount: M; `nil` means `⌈log2 N⌉`.
     ///   - memoryLimit: bytes the kernel's scratch may take (at most 8·(256·M·N + 9·M·N·(K+3) + 64)
-    ///     bytes, 14 MB for N = 512); `nil` means half the machine's memory.
-    public init(target: Matrix<Double>, topology: ChordTopology, factorCount: Int? = nil, memoryLimit: Int? = nil) throws {
+    ///     bytes, 14 MB for N = 512; float32 adds a float copy of A, 4·N² bytes); `nil` means half the
+    ///     machine's memory.
+    ///   - precision: the kernel's scalar type; float64 by default.
+    public init(target: Matrix<Double>, topology: ChordTopology, factorCount: Int? = nil, memoryLimit: Int? = nil,
+                precision: FitPrecision = .float64) throws {
         let n = topology.size
         guard target.rows == n, target.columns == n else {
             throw SparseFactorError.shapeMismatch(expected: "an \(n)×\(n) matrix (the topology's N)", got: "\(target.rows)×\(target.columns)")
         }
         let m = factorCount ?? topology.defaultFactorCount
         guard m >= 1 else { throw SparseFactorError.invalidArgument("a chain needs at least one factor, got \(m)") }
-        let count = Int(sf_chain_objective_scratch_f64(Int64(m), Int64(n), Int64(topology.linksPerRow)))
+        let (mm, nn, kk) = (Int64(m), Int64(n), Int64(topology.linksPerRow))
+        let count = Int(precision == .float64 ? sf_chain_objective_scratch_f64(mm, nn, kk) : sf_chain_objective_scratch_f32(mm, nn, kk))
         let what = "the objective of \(m) factors of size \(n)×\(n)"
         guard count > 0 else { throw SparseFactorError.tooLarge("\(what) needs more scratch memory than can be counted") }
-        try MemoryBudget.check("\(what)'s scratch", counts: [count], scalarBytes: MemoryLayout<Double>.size, limit: memoryLimit)
+        switch precision {
+        case .float64:
+            try MemoryBudget.check("\(what)'s scratch", counts: [count], scalarBytes: MemoryLayout<Double>.size, limit: memoryLimit)
+        case .float32:
+            // Scratch, the float copy of A, the values and the gradient.
+            let values = m * topology.nonzerosPerFactor
+            guard let floats = MemoryBudget.total([[count], [n, n], [2, values]]) else {
+                throw SparseFactorError.tooLarge("\(what) in float32 needs more memory than can be counted")
+            }
+            try MemoryBudget.check("\(what)'s float32 scratch and copy of the matrix", counts: [floats],
+                                   scalarBytes: MemoryLayout<Float>.size, limit: memoryLimit)
+        }
         guard target.isFinite else { throw SparseFactorError.nonFinite("the matrix to factorize has NaN or infinite entries") }
         self.target = target
         self.topology = topology
         self.factorCount = m
         self.targetNorm = target.frobeniusNorm
-        self.scratch = [Double](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        self.precision = precision
+        switch precision {
+        case .float64:
+            self.scratch = [Double](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        case .float32:
+            self.scratch = []
+            self.singleScratch = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+            self.singleTarget = target.values.map { Float($0) }
+            guard singleTarget.allSatisfy({ $0.isFinite }) else {
+                throw SparseFactorError.nonFinite("the matrix has entries beyond float32's range (|x| > 3.4e38); fit it in float64")
+            }
+        }
     }
 
     /// The loss `½‖A − W₁⋯W_M‖²_F` for the given factor values (in `FactorChain`'s layout),
@@ -69,6 +108,11 @@ public final class FactorizationObjective {
     public func evaluate(_ values: [Double], gradient: inout [Double]) throws -> Double {
         try checkValues(values)
         if gradient.count != values.count { gradient = [Double](repeating: 0, count: values.count) }
+        if precision == .float32 {
+            let loss = try runSingle(values, withGradient: true)
+            for i in gradient.indices { gradient[i] = Double(singleGradient[i]) }
+            return loss
+        }
         return try gradient.withUnsafeMutableBufferPointer { dw in
             dw.update(repeating: 0)                                   // the kernel accumulates
             return try run(values, gradient: dw.baseAddress)
@@ -78,6 +122,7 @@ public final class FactorizationObjective {
     /// The loss alone (the forward half of the kernel, no gradient).
     public func loss(_ values: [Double]) throws -> Double {
         try checkValues(values)
+        if precision == .float32 { return try runSingle(values, withGradient: false) }
         return try run(values, gradient: nil)
     }
 
@@ -110,6 +155,39 @@ public final class FactorizationObjective {
             }
         }
         try checkKernel(status, "objective")
+        return loss
+    }
+
+    /// The float kernel on the values rounded to float; the gradient, when asked for, goes to `singleGradient`.
+    private func runSingle(_ values: [Double], withGradient wantsGradient: Bool) throws -> Double {
+        singleValues = values.map { Float($0) }
+        guard singleValues.allSatisfy({ $0.isFinite }) else {
+            throw SparseFactorError.nonFinite("a factor value is beyond float32's range (|x| > 3.4e38)")
+        }
+        let (n, k, m) = (Int64(topology.size), Int64(topology.linksPerRow), Int64(factorCount))
+        if wantsGradient {
+            if singleGradient.count != values.count { singleGradient = [Float](repeating: 0, count: values.count) }
+            else { singleGradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }   // the kernel accumulates
+        }
+        var loss = 0.0
+        let status = singleValues.withUnsafeBufferPointer { w in
+            singleTarget.withUnsafeBufferPointer { a in
+                topology.columnIndex.withUnsafeBufferPointer { cols in
+                    topology.transposedStart.withUnsafeBufferPointer { tptr in
+                        topology.transposedLinks.withUnsafeBufferPointer { tlink in
+                            singleScratch.withUnsafeMutableBufferPointer { work in
+                                singleGradient.withUnsafeMutableBufferPointer { dw in
+                                    sf_chain_objective_f32(&loss, wantsGradient ? dw.baseAddress : nil, work.baseAddress,
+                                                           a.baseAddress, w.baseAddress, cols.baseAddress, tptr.baseAddress,
+                                                           tlink.baseAddress, m, n, k, Int64(work.count))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        try checkKernel(status, "objective (float32)")
         return loss
     }
 }

@@ -39,7 +39,8 @@ public func fitFactors(_ a: Matrix<Double>, options: FitOptions = FitOptions(),
     // The initializations are made for the normalized matrix; a given chain was meant for A.
     let initial = try initialChain(for: normalized, options: options)
     let start = options.initialChain == nil ? initial : try scaledFirstFactor(initial, by: 1 / norm)
-    let objective = try FactorizationObjective(target: normalized, topology: start.topology, factorCount: start.factorCount)
+    let objective = try FactorizationObjective(target: normalized, topology: start.topology, factorCount: start.factorCount,
+                                               precision: options.precision)
     let lossScale = norm * norm
     var monitor = FitMonitor(objective: objective, options: options, lossScale: lossScale, progress: progress)
     let outcome: OptimizerOutcome
@@ -50,9 +51,12 @@ public func fitFactors(_ a: Matrix<Double>, options: FitOptions = FitOptions(),
     // A given chain the optimizer did not move comes back exactly as it was given.
     let chain = outcome.values == start.values && options.initialChain != nil ? initial
         : try scaledFirstFactor(FactorChain(topology: start.topology, factorCount: start.factorCount, values: outcome.values), by: norm)
-    let relativeError = (2 * max(outcome.loss, 0)).squareRoot() / objective.targetNorm
+    // A float32 fit's last loss carries float rounding: the error of the (double) values is taken in double.
+    let finalLoss = options.precision == .float64 ? outcome.loss
+        : try FactorizationObjective(target: normalized, topology: start.topology, factorCount: start.factorCount).loss(outcome.values)
+    let relativeError = (2 * max(finalLoss, 0)).squareRoot() / objective.targetNorm
     let targetNorm = objective.targetNorm * norm
-    return FitResult(chain: chain, loss: outcome.loss * lossScale, absoluteError: relativeError * targetNorm,
+    return FitResult(chain: chain, loss: finalLoss * lossScale, absoluteError: relativeError * targetNorm,
                      relativeError: relativeError, targetNorm: targetNorm,
                      history: monitor.history, stopReason: outcome.stopReason, iterations: outcome.iterations,
                      evaluations: monitor.evaluations, seconds: monitor.seconds, optimizer: options.optimizer)

@@ -53,6 +53,10 @@ public struct FitOptions: Sendable, Equatable {
     /// over `topology` and `factorCount`).
     public var initialChain: FactorChain<Double>? = nil
 
+    /// The scalar type of the objective kernel of a dense fit (the matrix-free objective is
+    /// float64 only); float64 by default.
+    public var precision: FitPrecision = .float64
+
     /// L-BFGS: the number of curvature pairs kept.
     public var memory: Int = 10
     /// L-BFGS line search: sufficient-decrease constant c1 of the Wolfe conditions.
@@ -172,4 +176,27 @@ public struct FitResult: Sendable {
 
     /// The number of learned values, `M · N · K` (the non-zeros of the chain).
     public var parameterCount: Int { chain.values.count }
+
+    /// The first history entry whose relative error is within `fraction` of the final one
+    /// (`relativeError ≤ (1 + fraction) · final`): when the fit was as good as it got, give or take
+    /// that fraction. The time a fit needed is `firstEntry(within: 0.01)?.seconds`.
+    ///
+    /// ```swift
+    /// let fit = try fitFactors(a)
+    /// if let near = fit.firstEntry(within: 0.01) { print("within 1% after \(near.seconds) s") }
+    /// ```
+    public func firstEntry(within fraction: Double) -> FitHistoryEntry? {
+        let bound = (1 + fraction) * relativeError
+        return history.first { $0.relativeError <= bound }
+    }
+}
+
+/// The scalar type of a dense fit's objective kernel (``FitOptions/precision``).
+public enum FitPrecision: String, Sendable, CaseIterable, Codable {
+    /// Double throughout (the default).
+    case float64
+    /// The objective and its gradient computed in float (twice the vector lanes); the optimizer's
+    /// values, steps and stopping tests stay in double, and the result's error is recomputed in
+    /// double. Losses carry float rounding, so fits stop earlier on tight tolerances.
+    case float32
 }

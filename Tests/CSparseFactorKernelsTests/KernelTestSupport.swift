@@ -48,6 +48,10 @@ protocol TestScalar: BinaryFloatingPoint, Sendable where RawSignificand: FixedWi
     static var refChainForward: (MutPtr<Self>, MutPtr<Self>, ConstPtr<Self>, ConstPtr<Self>, IndexPtr, Int64, Int64, Int64, Int64, Int64, Int64) -> Int32 { get }
     static var refChainBackward: (MutPtr<Self>, MutPtr<Self>, ConstPtr<Self>, ConstPtr<Self>, ConstPtr<Self>, ConstPtr<Self>, IndexPtr,
                                   Int64, Int64, Int64, Int64, Int64, Int64) -> Int32 { get }
+
+    static var chainObjective: (MutPtr<Double>, MutPtr<Self>, MutPtr<Self>, ConstPtr<Self>, ConstPtr<Self>, IndexPtr, IndexPtr, IndexPtr,
+                                Int64, Int64, Int64, Int64) -> Int32 { get }
+    static var chainObjectiveScratch: (Int64, Int64, Int64) -> Int64 { get }
 }
 
 extension Float: TestScalar {
@@ -80,6 +84,9 @@ extension Float: TestScalar {
     }
     static var refChainBackward: (MutPtr<Float>, MutPtr<Float>, ConstPtr<Float>, ConstPtr<Float>, ConstPtr<Float>, ConstPtr<Float>, IndexPtr,
                                   Int64, Int64, Int64, Int64, Int64, Int64) -> Int32 { sf_ref_chain_backward_f32 }
+    static var chainObjective: (MutPtr<Double>, MutPtr<Float>, MutPtr<Float>, ConstPtr<Float>, ConstPtr<Float>, IndexPtr, IndexPtr, IndexPtr,
+                                Int64, Int64, Int64, Int64) -> Int32 { sf_chain_objective_f32 }
+    static var chainObjectiveScratch: (Int64, Int64, Int64) -> Int64 { sf_chain_objective_scratch_f32 }
 }
 
 extension Double: TestScalar {
@@ -111,6 +118,9 @@ extension Double: TestScalar {
     }
     static var refChainBackward: (MutPtr<Double>, MutPtr<Double>, ConstPtr<Double>, ConstPtr<Double>, ConstPtr<Double>, ConstPtr<Double>, IndexPtr,
                                   Int64, Int64, Int64, Int64, Int64, Int64) -> Int32 { sf_ref_chain_backward_f64 }
+    static var chainObjective: (MutPtr<Double>, MutPtr<Double>, MutPtr<Double>, ConstPtr<Double>, ConstPtr<Double>, IndexPtr, IndexPtr, IndexPtr,
+                                Int64, Int64, Int64, Int64) -> Int32 { sf_chain_objective_f64 }
+    static var chainObjectiveScratch: (Int64, Int64, Int64) -> Int64 { sf_chain_objective_scratch_f64 }
 }
 
 /// A sparsity pattern in the kernels' layout (cols, and the transposed index tptr/tlink),

@@ -56,6 +56,9 @@ func distance(_ a: Matrix<Double>, _ b: Matrix<Double>) -> Double {
         #expect(json["optimizer"] as? String == "lbfgs")
         #expect(json["iterations"] as? Int == 30)
         #expect(json["stop_reason"] as? String == "max_iterations")
+        let within = try #require(json["iterations_to_1_percent"] as? Int)
+        #expect(within >= 0 && within <= 30)
+        #expect(try #require(json["seconds_to_1_percent"] as? Double) <= (try #require(json["seconds"] as? Double)))
 
         // The reported errors are the true ones: recompute them from the saved factors and an SVD.
         let chain = try FactorFile.load(from: URL(fileURLWithPath: dir.path("a.sfchain")))
@@ -101,12 +104,50 @@ func distance(_ a: Matrix<Double>, _ b: Matrix<Double>) -> Double {
         let fixed = try CLI.run(["factorize", dir.path("a.npy"), "--iterations", "1", "--tsvd-rank", "16", "--json"])
         #expect(fixed.lastJSON?["tsvd_error"] as? Double == 0)
 
+        let window = try CLI.run(["factorize", dir.path("a.npy"), "--iterations", "500", "--improvement-tolerance", "0.5",
+                                  "--improvement-window", "5", "--json"])
+        #expect(window.lastJSON?["stop_reason"] as? String == "relative_improvement")
+        let stoppedAt = try #require(window.lastJSON?["iterations"] as? Int)
+        #expect(stoppedAt >= 5 && stoppedAt < 500, "a window of 5 iterations is the earliest the test can stop; stopped at \(stoppedAt)")
+        let badWindow = try CLI.run(["factorize", dir.path("a.npy"), "--improvement-window", "0"])
+        #expect(badWindow.status != 0)
+        #expect(badWindow.stderr.contains("--improvement-window must be at least 1, got 0"))
         let lrWithoutAdam = try CLI.run(["factorize", dir.path("a.npy"), "--lr", "0.1"])
         #expect(lrWithoutAdam.status != 0)
         #expect(lrWithoutAdam.stderr.contains("--lr applies to --optimizer adam only"))
         let badRank = try CLI.run(["factorize", dir.path("a.npy"), "--tsvd-rank", "lots"])
         #expect(badRank.status != 0)
         #expect(badRank.stderr.contains("--tsvd-rank must be paper, matched or a rank"))
+    }
+
+    /// `--precision float32` runs the float kernel: the JSON says so, and its error (the saved
+    /// factors' error, computed in double) is close to the float64 fit's from the same start.
+    @Test func precisionReachesTheFit() throws {
+        let dir = try ScratchDirectory()
+        defer { dir.cleanUp() }
+        let a = try writeMatrix(dir, "a.npy", rows: 32, columns: 32, seed: 12)
+        var errors: [String: Double] = [:]
+        for precision in ["float64", "float32"] {
+            let result = try CLI.run(["factorize", dir.path("a.npy"), "--iterations", "50", "--seed", "2", "--precision", precision,
+                                      "--save", dir.path("\(precision).sfchain"), "--json"])
+            #expect(result.status == 0, "stderr: \(result.stderr)")
+            let json = try #require(result.lastJSON)
+            #expect(json["precision"] as? String == precision)
+            let chain = try FactorFile.load(from: URL(fileURLWithPath: dir.path("\(precision).sfchain")))
+            let exact = distance(a, try chain.denseMatrix()) / a.frobeniusNorm
+            let reported = try #require(json["sf_relative_error"] as? Double)
+            #expect(abs(reported - exact) <= 1e-9, "\(precision): reported \(reported), saved factors give \(exact)")
+            errors[precision] = reported
+        }
+        let (e64, e32) = (try #require(errors["float64"]), try #require(errors["float32"]))
+        #expect(e64 != e32)
+        #expect(abs(e32 - e64) <= 0.01 * e64, "float32 \(e32) vs float64 \(e64)")
+        let bad = try CLI.run(["factorize", dir.path("a.npy"), "--precision", "float16"])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("float16"))
+        let matrixFree = try CLI.run(["factorize", dir.path("a.npy"), "--matrix-free", "--precision", "float32"])
+        #expect(matrixFree.status != 0)
+        #expect(matrixFree.stderr.contains("matrix-free objective is float64 only"))
     }
 
     @Test func sameSeedSameFactorsAtAnyThreadCount() throws {

@@ -79,6 +79,21 @@ func representableTarget(_ n: Int, seed: UInt64) throws -> Matrix<Double> {
         #expect(fit.chain.values.allSatisfy { $0.isFinite })
     }
 
+    /// The first history entry within a fraction of the final error: every earlier entry is
+    /// outside it, and the final error itself is in the history (the result is the best evaluated).
+    @Test func firstEntryWithinAFractionOfTheFinalError() throws {
+        var options = FitOptions()
+        options.maxIterations = 200
+        let fit = try fitFactors(try randomMatrix(16, seed: 42), options: options)
+        let near = try #require(fit.firstEntry(within: 0.01))
+        #expect(near.relativeError <= 1.01 * fit.relativeError)
+        #expect(near.iteration > 0 && near.iteration < fit.iterations, "within 1% at iteration \(near.iteration) of \(fit.iterations)")
+        #expect(fit.history.filter { $0.iteration < near.iteration }.allSatisfy { $0.relativeError > 1.01 * fit.relativeError })
+        let exact = try #require(fit.firstEntry(within: 0))
+        #expect(exact.iteration >= near.iteration)
+        #expect(fit.firstEntry(within: 1e9)?.iteration == 0)
+    }
+
     @Test func stopsAtTheIterationLimit() throws {
         var options = FitOptions()
         options.maxIterations = 3

@@ -14,22 +14,27 @@ extern "C" {
 
 /* loss = 1/2 ||A - W_1 W_2 ... W_M||_F^2 (overwritten) and, when dw is not NULL,
  * dw += dloss/dw (w's chain layout; the caller zeroes it for the gradient alone).
- *   loss: 1   dw: M*N*K or NULL   scratch: scratch_count doubles (contents ignored, clobbered)
+ *   loss: 1   dw: M*N*K or NULL   scratch: scratch_count scalars (contents ignored, clobbered)
  *   a: N*N (row-major)   w: M*N*K (one chain, shared layout)   cols: N*K   tptr: N+1   tlink: N*K
  * The same numbers as sf_chain_forward/backward on the N x N identity, without an N x N
  * intermediate: the identity is taken a block of columns at a time, and every block's chain
  * stays in cache. Parallel over fixed chunks of columns, each with its own partial gradient
  * summed in chunk order afterwards: bit-identical for any number of threads (but not to
- * the chain kernels, which sum in another order). SF_ERR_ARGUMENT for a NULL pointer (other
- * than dw), sizes out of range, or scratch_count below sf_chain_objective_scratch_f64. */
+ * the chain kernels, which sum in another order). The float version computes in float and
+ * sums the squared residuals in double (loss is a double in both). SF_ERR_ARGUMENT for a NULL
+ * pointer (other than dw), sizes out of range, or scratch_count below the scratch query. */
 int sf_chain_objective_f64(double *loss, double *dw, double *scratch, const double *a, const double *w,
                            const int64_t *cols, const int64_t *tptr, const int64_t *tlink,
                            int64_t M, int64_t N, int64_t K, int64_t scratch_count);
-/* The scratch (in doubles) sf_chain_objective_f64 needs for these sizes: at most
- * 256*M*N + 9*M*N*(K+3) + 64, e.g. 1.7 million (14 MB) for N = 512, M = 9, K = 10; 0 when
- * the sizes are out of range (M, N or K < 1, or too large). Only the part for the threads
- * that run is ever touched. */
+int sf_chain_objective_f32(double *loss, float *dw, float *scratch, const float *a, const float *w,
+                           const int64_t *cols, const int64_t *tptr, const int64_t *tlink,
+                           int64_t M, int64_t N, int64_t K, int64_t scratch_count);
+/* The scratch (in scalars of the kernel's type) sf_chain_objective_f64/_f32 needs for these
+ * sizes: at most 256*M*N + 9*M*N*(K+3) + 64 doubles, e.g. 1.7 million (14 MB) for N = 512, M = 9,
+ * K = 10, and at most twice as many floats (no more bytes); 0 when the sizes are
+ * out of range (M, N or K < 1, or too large). Only the part for the threads that run is ever touched. */
 int64_t sf_chain_objective_scratch_f64(int64_t M, int64_t N, int64_t K);
+int64_t sf_chain_objective_scratch_f32(int64_t M, int64_t N, int64_t K);
 
 #ifdef __cplusplus
 }

@@ -31,6 +31,9 @@ public func fitFactors(operator a: any LinearOperator, options: FitOptions = Fit
                        progress: ((FitProgress) -> Void)? = nil) throws -> MatrixFreeFitResult {
     try options.validate()
     try matrixFree.validate()
+    guard options.precision == .float64 else {
+        throw SparseFactorError.invalidArgument("the matrix-free objective computes in float64 only, got precision \(options.precision.rawValue)")
+    }
     let n = a.size
     guard n >= 2 else { throw SparseFactorError.invalidArgument("N must be at least 2, got an operator of size \(n)") }
     var columns = 0
