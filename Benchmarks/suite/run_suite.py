@@ -232,31 +232,41 @@ def subsample(full_path, out_path, keep, laplacian):
     return len(ids)
 
 
+def matrix_arguments(job, args, tmpdir, index, result):
+    """The factorize arguments that give the job's matrix: its file and transform, or, when N >
+    --max-n, a subsampled .npy cut out of the exported whole (recorded in `result`). None when the
+    export failed (the error is in `result`)."""
+    file_args = [job["file"]] + job["cli_args"]
+    if job["n_manifest"] <= args.max_n:
+        return file_args
+    exported = os.path.join(tmpdir, f"m{index}.npy")
+    full = os.path.join(tmpdir, f"m{index}-full.npy")
+    cmd = [args.binary, "factorize"] + file_args + ["--iterations", "0", "--tsvd-rank", "0", "--json",
+                                                    "--export-matrix", full]
+    if args.dry_run:
+        log("$ " + " ".join(cmd))
+    else:
+        out, err, _ = run_json(cmd, timeout=600)
+        if err:
+            result["error"] = f"export for subsampling failed: {err}"
+            return None
+        n_full = int(out["n"])
+        kept = subsample(full, exported, args.max_n, laplacian=job["transform"].startswith("mesh-laplacian"))
+        os.remove(full)
+        result["n_source"] = n_full
+        result["subsampled"] = f"{kept} of {n_full}"
+    return [exported, "--transform", "none"]
+
+
 def run_job(job, args, tmpdir, index):
     binary = args.binary
     result = {"category": job["category"], "matrix": job["name"], "path": job["path"], "transform": job["transform"],
               "format": "directed-edgelist" if "directed-edgelist" in job["cli_args"] else "", "n_source": job["n_manifest"],
               "subsampled": ""}
-    file_args = [job["file"]] + job["cli_args"]
     exported = os.path.join(tmpdir, f"m{index}.npy")
-
-    if job["n_manifest"] > args.max_n:
-        full = os.path.join(tmpdir, f"m{index}-full.npy")
-        cmd = [binary, "factorize"] + file_args + ["--iterations", "0", "--tsvd-rank", "0", "--json",
-                                                  "--export-matrix", full]
-        if args.dry_run:
-            log("$ " + " ".join(cmd))
-        else:
-            out, err, _ = run_json(cmd, timeout=600)
-            if err:
-                result["error"] = f"export for subsampling failed: {err}"
-                return result
-            n_full = int(out["n"])
-            kept = subsample(full, exported, args.max_n, laplacian=job["transform"].startswith("mesh-laplacian"))
-            os.remove(full)
-            result["n_source"] = n_full
-            result["subsampled"] = f"{kept} of {n_full}"
-        file_args = [exported, "--transform", "none"]
+    file_args = matrix_arguments(job, args, tmpdir, index, result)
+    if file_args is None:
+        return result
 
     n_guess = min(job["n_manifest"], args.max_n)
     seconds, iterations = budget(n_guess, args.quick, args.time_scale)
