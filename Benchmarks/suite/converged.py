@@ -121,9 +121,7 @@ def render(rows, path):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "sparsefactor"))
-    parser.add_argument("--data", default=os.path.join(ROOT, "data"))
-    parser.add_argument("--out", default=os.path.join(ROOT, "results", "factorization"))
+    suite.add_common_arguments(parser)
     parser.add_argument("--only", help="one category: " + ", ".join(suite.CATEGORIES))
     parser.add_argument("--max-n", type=int, default=2048)
     parser.add_argument("--max-iterations", type=int, default=20000)

@@ -99,9 +99,7 @@ def render(rows, path):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "sparsefactor"))
-    parser.add_argument("--data", default=os.path.join(ROOT, "data"))
-    parser.add_argument("--out", default=os.path.join(ROOT, "results", "factorization"))
+    suite.add_common_arguments(parser)
     parser.add_argument("--iterations", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--render-only", action="store_true")

@@ -590,13 +590,18 @@ def write_reports(results, meta, args):
     atomic_write(os.path.join(args.out, "suite.svg"), svg_chart(results, title))
 
 
+def add_common_arguments(parser):
+    """--binary, --data and --out, as every script of this folder takes them."""
+    parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "sparsefactor"),
+                        help="the sparsefactor binary (default .build/release/sparsefactor)")
+    parser.add_argument("--data", default=os.path.join(ROOT, "data"), help="data folder with MANIFEST.tsv (default data/)")
+    parser.add_argument("--out", default=os.path.join(ROOT, "results", "factorization"), help="output folder")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", default=os.path.join(ROOT, "data"), help="data folder with MANIFEST.tsv (default data/)")
-    parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "sparsefactor"),
-                        help="the sparsefactor binary (default .build/release/sparsefactor)")
-    parser.add_argument("--out", default=os.path.join(ROOT, "results", "factorization"), help="output folder")
+    add_common_arguments(parser)
     parser.add_argument("--quick", action="store_true", help="one small matrix per category, 3 s each")
     parser.add_argument("--only", help="one category: " + ", ".join(CATEGORIES))
     parser.add_argument("--max-n", type=int, default=2048, help="subsample matrices larger than this (default 2048)")
