@@ -160,7 +160,8 @@ public final class FactorizationObjective {
 
     /// The float kernel on the values rounded to float; the gradient, when asked for, goes to `singleGradient`.
     private func runSingle(_ values: [Double], withGradient wantsGradient: Bool) throws -> Double {
-        singleValues = values.map { Float($0) }
+        if singleValues.count != values.count { singleValues = [Float](repeating: 0, count: values.count) }
+        for i in values.indices { singleValues[i] = Float(values[i]) }   // in place: no allocation per evaluation
         guard singleValues.allSatisfy({ $0.isFinite }) else {
             throw SparseFactorError.nonFinite("a factor value is beyond float32's range (|x| > 3.4e38)")
         }
