@@ -130,6 +130,10 @@ struct BenchApply: ParsableCommand {
         guard a.rows == n, a.columns == n else {
             throw SparseFactorError.shapeMismatch(expected: "a square matrix of size \(n) (the factors' N)", got: "\(a.rows)×\(a.columns) in \(path)")
         }
+        if let same = a as? Matrix<Scalar> { return same }   // float64: the matrix as read, no second copy
+        // float32: the float copy is made while the double one is still held.
+        try MemoryBudget.check("the \(n)×\(n) matrix of \(path) and its \(Scalar.self) copy", counts: [n, n],
+                               scalarBytes: MemoryLayout<Double>.size + MemoryLayout<Scalar>.size)
         return try Matrix<Scalar>(rows: n, columns: n, values: a.values.map { Scalar($0) })
     }
 
