@@ -135,19 +135,45 @@ public final class FactorizationObjective {
         try checkFactorValueCount(values.count, factorCount: factorCount, topology: topology)
     }
 
-    /// One call of the kernel: returns the loss, and adds the gradient into `gradient` unless it is nil.
+    /// One call of the float64 kernel: returns the loss, and adds the gradient into `gradient` unless it is nil.
     private func run(_ values: [Double], gradient: UnsafeMutablePointer<Double>?) throws -> Double {
+        try callKernel(sf_chain_objective_f64, values: values, target: target.values, scratch: &scratch, gradient: gradient)
+    }
+
+    /// The float kernel on the values rounded to float; the gradient, when asked for, goes to `singleGradient`.
+    /// Values beyond float's range become infinite there, so the loss does too and the optimizer reports divergence,
+    /// as it does for a double loss that overflows.
+    private func runSingle(_ values: [Double], withGradient wantsGradient: Bool) throws -> Double {
+        if singleValues.count != values.count { singleValues = [Float](repeating: 0, count: values.count) }
+        for i in values.indices { singleValues[i] = Float(values[i]) }   // in place: no allocation per evaluation
+        guard wantsGradient else {
+            return try callKernel(sf_chain_objective_f32, values: singleValues, target: singleTarget, scratch: &singleScratch, gradient: nil)
+        }
+        if singleGradient.count != values.count { singleGradient = [Float](repeating: 0, count: values.count) }
+        return try singleGradient.withUnsafeMutableBufferPointer { dw in
+            dw.update(repeating: 0)                                   // the kernel accumulates
+            return try callKernel(sf_chain_objective_f32, values: singleValues, target: singleTarget, scratch: &singleScratch,
+                                  gradient: dw.baseAddress)
+        }
+    }
+
+    /// The C objective `kernel` (the f64 or f32 entry point) on the topology's tables: returns the loss.
+    private func callKernel<Scalar>(
+        _ kernel: (UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Scalar>?, UnsafeMutablePointer<Scalar>?, UnsafePointer<Scalar>?,
+                   UnsafePointer<Scalar>?, UnsafePointer<Int64>?, UnsafePointer<Int64>?, UnsafePointer<Int64>?,
+                   Int64, Int64, Int64, Int64) -> Int32,
+        values: [Scalar], target a: [Scalar], scratch: inout [Scalar], gradient: UnsafeMutablePointer<Scalar>?
+    ) throws -> Double {
         let (n, k, m) = (Int64(topology.size), Int64(topology.linksPerRow), Int64(factorCount))
         var loss = 0.0
         let status = values.withUnsafeBufferPointer { w in
-            target.values.withUnsafeBufferPointer { a in
+            a.withUnsafeBufferPointer { a in
                 topology.columnIndex.withUnsafeBufferPointer { cols in
                     topology.transposedStart.withUnsafeBufferPointer { tptr in
                         topology.transposedLinks.withUnsafeBufferPointer { tlink in
                             scratch.withUnsafeMutableBufferPointer { work in
-                                sf_chain_objective_f64(&loss, gradient, work.baseAddress, a.baseAddress, w.baseAddress,
-                                                       cols.baseAddress, tptr.baseAddress, tlink.baseAddress,
-                                                       m, n, k, Int64(work.count))
+                                kernel(&loss, gradient, work.baseAddress, a.baseAddress, w.baseAddress,
+                                       cols.baseAddress, tptr.baseAddress, tlink.baseAddress, m, n, k, Int64(work.count))
                             }
                         }
                     }
@@ -155,40 +181,6 @@ public final class FactorizationObjective {
             }
         }
         try checkKernel(status, "objective")
-        return loss
-    }
-
-    /// The float kernel on the values rounded to float; the gradient, when asked for, goes to `singleGradient`.
-    private func runSingle(_ values: [Double], withGradient wantsGradient: Bool) throws -> Double {
-        if singleValues.count != values.count { singleValues = [Float](repeating: 0, count: values.count) }
-        for i in values.indices { singleValues[i] = Float(values[i]) }   // in place: no allocation per evaluation
-        guard singleValues.allSatisfy({ $0.isFinite }) else {
-            throw SparseFactorError.nonFinite("a factor value is beyond float32's range (|x| > 3.4e38)")
-        }
-        let (n, k, m) = (Int64(topology.size), Int64(topology.linksPerRow), Int64(factorCount))
-        if wantsGradient {
-            if singleGradient.count != values.count { singleGradient = [Float](repeating: 0, count: values.count) }
-            else { singleGradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }   // the kernel accumulates
-        }
-        var loss = 0.0
-        let status = singleValues.withUnsafeBufferPointer { w in
-            singleTarget.withUnsafeBufferPointer { a in
-                topology.columnIndex.withUnsafeBufferPointer { cols in
-                    topology.transposedStart.withUnsafeBufferPointer { tptr in
-                        topology.transposedLinks.withUnsafeBufferPointer { tlink in
-                            singleScratch.withUnsafeMutableBufferPointer { work in
-                                singleGradient.withUnsafeMutableBufferPointer { dw in
-                                    sf_chain_objective_f32(&loss, wantsGradient ? dw.baseAddress : nil, work.baseAddress,
-                                                           a.baseAddress, w.baseAddress, cols.baseAddress, tptr.baseAddress,
-                                                           tlink.baseAddress, m, n, k, Int64(work.count))
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        try checkKernel(status, "objective (float32)")
         return loss
     }
 }
