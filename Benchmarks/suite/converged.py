@@ -66,10 +66,6 @@ def fit(args, job, file_args, start, result):
     return row
 
 
-def fmt(value, digits=4):
-    return "–" if value is None else f"{value:.{digits}f}"
-
-
 def render(rows, path):
     names = list(dict.fromkeys((r["category"], r["matrix"]) for r in rows))
     by = {(r["category"], r["matrix"], r["start"]): r for r in rows}
@@ -107,13 +103,13 @@ def render(rows, path):
             if cells is None:
                 base = r or {}
                 label = n[1] + (f" (subsampled {base['subsampled']})" if base.get("subsampled") else "")
-                cells = [base.get("category", ""), label, str(base.get("n", "–")), fmt(base.get("tsvd_relative_error")),
-                         fmt(base.get("diagonal_relative_error"))]
+                cells = [base.get("category", ""), label, str(base.get("n", "–")), suite.fmt(base.get("tsvd_relative_error")),
+                         suite.fmt(base.get("diagonal_relative_error"))]
             if not r or "error" in r:
                 cells += ["failed: " + r["error"] if r else "–", "", "", ""]
                 continue
             mark = "*" if r["status"] == "budget-limited" else ""
-            cells += [fmt(r["sf_relative_error"]) + mark, str(r["iterations"]), f"{r['seconds']:.1f}",
+            cells += [suite.fmt(r["sf_relative_error"]) + mark, str(r["iterations"]), f"{r['seconds']:.1f}",
                       "–" if r.get("seconds_to_1_percent") is None else f"{r['seconds_to_1_percent']:.1f}"]
         lines.append("| " + " | ".join(cells) + " |")
     suite.atomic_write(path, "\n".join(lines) + "\n")

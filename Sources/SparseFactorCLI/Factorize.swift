@@ -101,6 +101,7 @@ struct Factorize: ParsableCommand {
             if let saveURL { try FactorFile.save(fit.chain, to: saveURL) }
 
             if json {
+                let withinOnePercent = fit.firstEntry(within: 0.01)
                 var object: [String: Any] = [
                     "file": file, "transform": matrixTransform.name,
                     "n": n, "factors": m, "links": fit.chain.topology.linksPerRow, "nonzeros": nonzeros,
@@ -110,8 +111,8 @@ struct Factorize: ParsableCommand {
                     "iterations": fit.iterations, "evaluations": fit.evaluations, "seconds": fit.seconds,
                     "stop_reason": fit.stopReason.rawValue, "optimizer": fit.optimizer.rawValue, "seed": NSNumber(value: seed),
                     "precision": precision.rawValue,
-                    "seconds_to_1_percent": fit.firstEntry(within: 0.01)?.seconds ?? NSNull(),
-                    "iterations_to_1_percent": fit.firstEntry(within: 0.01)?.iteration ?? NSNull(),
+                    "seconds_to_1_percent": withinOnePercent?.seconds ?? NSNull(),
+                    "iterations_to_1_percent": withinOnePercent?.iteration ?? NSNull(),
                     "init": initialization.rawValue, "init_noise": options.initialNoise, "start_relative_error": fit.history[0].relativeError,
                     "matrix_norm": fit.targetNorm, "threads": Parallelism.effectiveThreads,
                     "topology": pattern.report(fit.chain.topology, factors: m),

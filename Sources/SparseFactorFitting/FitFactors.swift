@@ -54,7 +54,7 @@ public func fitFactors(_ a: Matrix<Double>, options: FitOptions = FitOptions(),
     // A float32 fit's last loss carries float rounding: the error of the (double) values is taken in double.
     let finalLoss = options.precision == .float64 ? outcome.loss
         : try FactorizationObjective(target: normalized, topology: start.topology, factorCount: start.factorCount).loss(outcome.values)
-    let relativeError = (2 * max(finalLoss, 0)).squareRoot() / objective.targetNorm
+    let relativeError = objective.relativeError(loss: finalLoss)
     let targetNorm = objective.targetNorm * norm
     return FitResult(chain: chain, loss: finalLoss * lossScale, absoluteError: relativeError * targetNorm,
                      relativeError: relativeError, targetNorm: targetNorm,
