@@ -12,6 +12,9 @@ import PackageDescription
 //   SparseFactorNN         Tensor, Parameter, layers, losses, optimizers          -> Core
 //   SparseFactorAttention  PSF-Attn, tasks, trainer, checkpoints                  -> NN, IO
 //   SparseFactor           the umbrella: re-exports all five
+//   SparseFactorDistributed  the MPI process group (the only product linking MPI)  -> Core, Open MPI
+// Fitting and training take any ProcessGroup (Core); only SparseFactorDistributed and the
+// command line link Open MPI, so the five libraries build and run without it.
 let package = Package(
     name: "SparseFactor",
     products: [
@@ -21,6 +24,7 @@ let package = Package(
         .library(name: "SparseFactorIO", targets: ["SparseFactorIO"]),
         .library(name: "SparseFactorNN", targets: ["SparseFactorNN"]),
         .library(name: "SparseFactorAttention", targets: ["SparseFactorAttention"]),
+        .library(name: "SparseFactorDistributed", targets: ["SparseFactorDistributed"]),
         .executable(name: "sparsefactor", targets: ["SparseFactorCLI"]),
     ],
     dependencies: [
@@ -46,6 +50,9 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("m")]),
         .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Open MPI's header and library (pkg-config ompi), behind a C shim: mpi.h's handles are macros.
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
+        .target(name: "CSparseFactorMPI", dependencies: ["CMPI"]),
 
         .target(name: "SparseFactorCore", dependencies: ["CSparseFactorKernels"]),
         .target(name: "SparseFactorFitting", dependencies: ["SparseFactorCore", "CSparseFactorKernels"]),
@@ -54,10 +61,11 @@ let package = Package(
         .target(name: "SparseFactorAttention", dependencies: ["SparseFactorNN", "SparseFactorIO", "CSparseFactorKernels"]),
         .target(name: "SparseFactor", dependencies: ["SparseFactorCore", "SparseFactorFitting", "SparseFactorIO",
                                                      "SparseFactorNN", "SparseFactorAttention"]),
+        .target(name: "SparseFactorDistributed", dependencies: ["SparseFactorCore", "CSparseFactorMPI"]),
 
         .executableTarget(
             name: "SparseFactorCLI",
-            dependencies: ["SparseFactor", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["SparseFactor", "SparseFactorDistributed", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // The C microbenchmark: runnable from a clone (`swift run -c release sparsefactor-kernel-bench`), not a product.
         .executableTarget(name: "sparsefactor-kernel-bench", dependencies: ["CSparseFactorKernels", "CSparseFactorReference"],

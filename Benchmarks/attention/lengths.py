@@ -16,7 +16,8 @@ sweep can span sessions; finished runs (in runs.jsonl) are skipped.
 
 `--plan psf-full` instead trains PSF-Attn on both tasks, at every N whose budget run did not reach
 99% test accuracy, to the target with no CPU budget (40,000 training sequences per epoch, up to 20 epochs; Temporal Order with a cosine
-learning-rate schedule over 10 epochs; a model that memorized those gets the paper's 200,000 distinct sequences):
+learning-rate schedule over 10 epochs; a model that fits those but misses 99% on the test set gets the paper's
+200,000 distinct sequences):
 the paper's claim that it reaches 99% at every length.
 These runs take hours at the longest N; run them in the background, they resume across sessions:
 
@@ -69,8 +70,9 @@ def reached(row):
 
 # The full runs' recipes: (target, training sequences, flags per task). Attempt 1 stops at 99% validation
 # accuracy; where it still missed 99% on the test set, attempt 2 aims at 99.5% with a longer cosine schedule.
-# Attempt 3 is for a model that memorized its 40,000 training sequences (train ≥ 99%, test < 90%: Order at
-# N = 4096 did so in both attempts): the paper's 200,000 distinct sequences, as many steps as attempt 2.
+# Attempt 3 is for a model that fits its 40,000 training sequences but not the test set (train ≥ 99%, test
+# < 99%: Order at N = 4096 memorized them in both attempts, train 100% test 24.5%; at N = 2048 train 100% test
+# 98.75%): the paper's 200,000 distinct sequences, as many steps as attempt 2.
 FULL_RECIPES = {1: (0.99, 40000, {"adding": ["--epochs", "20"], "order": ["--epochs", "10", "--lr-schedule", "cosine"]}),
                 2: (0.995, 40000, {"adding": ["--epochs", "20", "--lr-schedule", "cosine"],
                                    "order": ["--epochs", "20", "--lr-schedule", "cosine"]}),
@@ -81,6 +83,11 @@ FULL_RECIPES = {1: (0.99, 40000, {"adding": ["--epochs", "20"], "order": ["--epo
 def memorized(row):
     """A run that fits its training set but not the test set."""
     return bool(row) and row.get("train_accuracy", 0) >= 0.99 and row.get("test_accuracy", 1) < 0.9
+
+
+def overfit(row):
+    """A run that fits its training set but misses the target on the test set: more data is the remedy."""
+    return bool(row) and row.get("train_accuracy", 0) >= TARGET and row.get("test_accuracy", 1) < TARGET
 
 
 def full_plan(rows):
@@ -94,8 +101,10 @@ def full_plan(rows):
                 continue
             for attempt in FULL_RECIPES:
                 row = rows.get(run_id(task, "psf", n, 1, attempt))
-                if attempt == 3 and not any(memorized(rows.get(run_id(task, "psf", n, 1, a))) for a in (1, 2)):
-                    break   # more data is the remedy for memorizing only
+                earlier = [rows.get(run_id(task, "psf", n, 1, a)) for a in (1, 2)]
+                if attempt == 3 and (not any(overfit(r) for r in earlier)
+                                     or any(r and r.get("test_accuracy", 0) >= TARGET for r in earlier)):
+                    break   # more data is the remedy for overfitting only, and only where no attempt reached 99% on test
                 if row is None or row["status"] == "failed":
                     todo.append((task, "psf", n, 1, attempt))
                     break
@@ -167,7 +176,8 @@ def render(rows, out_dir):
               "Where the budget run above already reached 99% on the test set it is shown (marked b); otherwise the first full",
               "run (40,000 sequences per epoch, stop at 99% validation; Order: cosine schedule over 10 epochs), or where that",
               "missed 99% on the test set the second (a2: stop at 99.5% validation, cosine over 20 epochs), or where a model",
-              "memorized its 40,000 sequences the third (a3: 200,000 distinct sequences, the paper's, cosine over 4 epochs).", "",
+              "fit its 40,000 sequences but missed 99% on the test set the third (a3: 200,000 distinct sequences, the paper's,",
+              "cosine over 4 epochs).", "",
               "| task | " + " | ".join(f"2^{n.bit_length() - 1}" for n in LENGTHS) + " |", "|---|" + "---:|" * len(LENGTHS)]
     for task in ("adding", "order"):
         def full_cell(n):

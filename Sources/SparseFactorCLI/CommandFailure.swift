@@ -44,7 +44,7 @@ struct CommandFailure {
 
     /// The message on standard error and, with `json`, the JSON object on standard output.
     func report(json: Bool) {
-        FileHandle.standardError.write(Data("sparsefactor: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("sparsefactor: \(Processes.errorPrefix())\(message)\n".utf8))
         if json { printJSONLine(["error": message, "kind": kind]) }
     }
 }

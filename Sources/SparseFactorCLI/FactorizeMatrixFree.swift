@@ -37,6 +37,9 @@ extension Factorize {
     /// The matrix-free path: read the operator sparse, fit it through products, report the error's kind and interval.
     func runMatrixFree() throws {
         try runReportingErrors(json: json) {
+            guard try Processes.group().size == 1 else {
+                throw SparseFactorError.invalidArgument("--matrix-free does not split its work over MPI ranks yet: run it as one process (without mpirun, or -np 1)")
+            }
             let saveURL = try save.map(checkedSaveTarget)
             let input = URL(fileURLWithPath: file)
             let matrixTransform = try transform.map(MatrixTransform.init(name:)) ?? .identity

@@ -5,21 +5,27 @@ import Foundation
 // added here. Usage errors also give a JSON error object under --json, and a standard output that
 // could not be written (a full disk, a closed pipe) is a failure, not exit 0.
 signal(SIGPIPE, SIG_IGN)   // a closed pipe becomes a write error (EPIPE) reported below, never a signal
+Processes.silenceFollowers()   // under mpirun, rank 0 alone writes standard output
 let arguments = Array(CommandLine.arguments.dropFirst())
 do {
     var command = try SparseFactorCommand.parseAsRoot(arguments)
     try command.run()
 } catch let exit as ExitCode {
     finishStandardOutput()
-    SparseFactorCommand.exit(withError: exit)
+    Processes.finish(code: exit.rawValue)
 } catch {
-    if arguments.contains("--json"), SparseFactorCommand.exitCode(for: error) != .success {
+    let code = SparseFactorCommand.exitCode(for: error)
+    if arguments.contains("--json"), code != .success {
         printJSONLine(["error": SparseFactorCommand.message(for: error), "kind": "usage"])
     }
     finishStandardOutput()
-    SparseFactorCommand.exit(withError: error)
+    if code == .success || Processes.launchRank == 0 {
+        SparseFactorCommand.exit(withError: error)   // help, version and usage text; a usage error is every rank's: rank 0 says it
+    }
+    Processes.finish(code: code.rawValue)
 }
 finishStandardOutput()
+Processes.finish(code: 0)
 
 /// Flushes standard output; if a write fails, says so and exits with the I/O code. (A failed write
 /// keeps failing on a full disk or a closed pipe, so the final flush of what is buffered reports it;

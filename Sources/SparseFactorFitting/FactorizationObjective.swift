@@ -126,6 +126,48 @@ public final class FactorizationObjective {
         return try run(values, gradient: nil)
     }
 
+    /// The number of pieces the kernel cuts its work into: chunks of columns of the identity, at
+    /// most 8, fixed by N and the precision (never by the thread or process count).
+    public var chunkCount: Int {
+        let (m, n, k) = (Int64(factorCount), Int64(topology.size), Int64(topology.linksPerRow))
+        return Int(precision == .float64 ? sf_chain_objective_chunk_count_f64(m, n, k) : sf_chain_objective_chunk_count_f32(m, n, k))
+    }
+
+    /// The loss and its gradient with the kernel's chunks spread over `group`: each rank computes
+    /// its share (``ProcessGroup/pieces(_:rank:)``), every chunk's loss and gradient is gathered on
+    /// every rank, and they are added in chunk order, as ``evaluate(_:gradient:)`` adds them, so
+    /// the result is bit for bit that of ``evaluate(_:gradient:)`` for any group size. Every rank
+    /// must call it with the same values. Memory: `chunkCount · M·N·K` scalars more (the gathered
+    /// gradients), checked by ``checkGroupMemory(limit:)``.
+    public func evaluate(_ values: [Double], gradient: inout [Double], group: any ProcessGroup) throws -> Double {
+        try checkValues(values)
+        if gradient.count != values.count { gradient = [Double](repeating: 0, count: values.count) }
+        let chunks = chunkCount, mine = group.pieces(chunks), count = values.count
+        if precision == .float32 {
+            if singleValues.count != count { singleValues = [Float](repeating: 0, count: count) }
+            for i in values.indices { singleValues[i] = Float(values[i]) }
+            if singleGradient.count != count { singleGradient = [Float](repeating: 0, count: count) }
+            let (losses, partials) = try callChunks(sf_chain_objective_chunks_f32, values: singleValues, target: singleTarget,
+                                                     scratch: &singleScratch, chunks: mine)
+            let loss = try fold(sf_chain_objective_fold_f32, losses: group.allGather(losses, counts: group.counts(chunks, each: 1)),
+                                partials: group.allGather(partials, counts: group.counts(chunks, each: count)), into: &singleGradient)
+            for i in gradient.indices { gradient[i] = Double(singleGradient[i]) }
+            return loss
+        }
+        let (losses, partials) = try callChunks(sf_chain_objective_chunks_f64, values: values, target: target.values,
+                                                 scratch: &scratch, chunks: mine)
+        return try fold(sf_chain_objective_fold_f64, losses: group.allGather(losses, counts: group.counts(chunks, each: 1)),
+                        partials: group.allGather(partials, counts: group.counts(chunks, each: count)), into: &gradient)
+    }
+
+    /// Throws unless the gathered gradients of ``evaluate(_:gradient:group:)`` (a local share and
+    /// all `chunkCount` of them, `M·N·K` scalars each) fit in `limit` bytes (`nil`: the default limit).
+    public func checkGroupMemory(limit: Int? = nil) throws {
+        let bytes = precision == .float64 ? MemoryLayout<Double>.size : MemoryLayout<Float>.size
+        try MemoryBudget.check("the gathered gradients of \(chunkCount) chunks", counts: [2 * chunkCount, parameterCount],
+                               scalarBytes: bytes, limit: limit)
+    }
+
     /// The relative Frobenius error `‖A − P‖_F / ‖A‖_F` that goes with a loss value.
     public func relativeError(loss: Double) -> Double {
         relativeFrobeniusError(loss: loss, targetNorm: targetNorm)
@@ -155,6 +197,63 @@ public final class FactorizationObjective {
             return try callKernel(sf_chain_objective_f32, values: singleValues, target: singleTarget, scratch: &singleScratch,
                                   gradient: dw.baseAddress)
         }
+    }
+
+    /// The C chunk kernel on `chunks`: each chunk's sum of squared residuals and whole gradient.
+    private func callChunks<Scalar: BinaryFloatingPoint>(
+        _ kernel: (UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Scalar>?, UnsafeMutablePointer<Scalar>?, UnsafePointer<Scalar>?,
+                   UnsafePointer<Scalar>?, UnsafePointer<Int64>?, UnsafePointer<Int64>?, UnsafePointer<Int64>?,
+                   Int64, Int64, Int64, Int64, Int64, Int64) -> Int32,
+        values: [Scalar], target a: [Scalar], scratch: inout [Scalar], chunks: Range<Int>
+    ) throws -> (losses: [Double], partials: [Scalar]) {
+        let (n, k, m) = (Int64(topology.size), Int64(topology.linksPerRow), Int64(factorCount))
+        var losses = [Double](repeating: 0, count: chunks.count)
+        var partials = [Scalar](repeating: 0, count: chunks.count * values.count)
+        let status = values.withUnsafeBufferPointer { w in
+            a.withUnsafeBufferPointer { a in
+                topology.columnIndex.withUnsafeBufferPointer { cols in
+                    topology.transposedStart.withUnsafeBufferPointer { tptr in
+                        topology.transposedLinks.withUnsafeBufferPointer { tlink in
+                            scratch.withUnsafeMutableBufferPointer { work in
+                                losses.withUnsafeMutableBufferPointer { l in
+                                    partials.withUnsafeMutableBufferPointer { p in
+                                        kernel(l.baseAddress, p.baseAddress, work.baseAddress, a.baseAddress, w.baseAddress,
+                                               cols.baseAddress, tptr.baseAddress, tlink.baseAddress, m, n, k, Int64(work.count),
+                                               Int64(chunks.lowerBound), Int64(chunks.upperBound))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        try checkKernel(status, "objective chunks")
+        return (losses, partials)
+    }
+
+    /// Every chunk's loss and gradient (`losses.count` chunks, in chunk order) added as the whole kernel adds them:
+    /// `gradient` is overwritten with the sum, the loss returned.
+    private func fold<Scalar: BinaryFloatingPoint>(
+        _ kernel: (UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Scalar>?, UnsafePointer<Double>?, UnsafePointer<Scalar>?,
+                   Int64, Int64) -> Int32,
+        losses: [Double], partials: [Scalar], into gradient: inout [Scalar]
+    ) throws -> Double {
+        guard losses.count == chunkCount, partials.count == losses.count * gradient.count else {
+            throw SparseFactorError.shapeMismatch(expected: "\(chunkCount) gathered chunks of \(gradient.count) values",
+                                                  got: "\(losses.count) losses and \(partials.count) values")
+        }
+        var loss = 0.0
+        let status = gradient.withUnsafeMutableBufferPointer { dw in
+            dw.update(repeating: 0)                                   // the fold accumulates
+            return losses.withUnsafeBufferPointer { l in
+                partials.withUnsafeBufferPointer { p in
+                    kernel(&loss, dw.baseAddress, l.baseAddress, p.baseAddress, Int64(losses.count), Int64(dw.count))
+                }
+            }
+        }
+        try checkKernel(status, "objective fold")
+        return loss
     }
 
     /// The C objective `kernel` (the f64 or f32 entry point) on the topology's tables: returns the loss.

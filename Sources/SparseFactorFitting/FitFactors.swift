@@ -21,9 +21,12 @@ import SparseFactorCore
 /// - Parameters:
 ///   - a: a square N×N matrix, N ≥ 2, with finite entries and at least one non-zero.
 ///   - options: optimizer, stopping rules, seed.
+///   - group: processes that share the objective's work (every rank calls `fitFactors` with the
+///     same matrix and options, and gets the same result); `nil` for this process alone. The
+///     factors are bit-identical for any group size, and to a fit without a group.
 ///   - progress: called after the initialization and after every iteration, on the calling thread.
 /// - Throws: `SparseFactorError` for a matrix or options that cannot be fitted.
-public func fitFactors(_ a: Matrix<Double>, options: FitOptions = FitOptions(),
+public func fitFactors(_ a: Matrix<Double>, options: FitOptions = FitOptions(), group: (any ProcessGroup)? = nil,
                        progress: ((FitProgress) -> Void)? = nil) throws -> FitResult {
     try a.checkFactorizable()
     try options.validate()
@@ -42,7 +45,8 @@ public func fitFactors(_ a: Matrix<Double>, options: FitOptions = FitOptions(),
     let objective = try FactorizationObjective(target: normalized, topology: start.topology, factorCount: start.factorCount,
                                                precision: options.precision)
     let lossScale = norm * norm
-    var monitor = FitMonitor(objective: objective, options: options, lossScale: lossScale, progress: progress)
+    let shared: any FitObjective = try group.map { try GroupFactorizationObjective(objective, group: $0) } ?? objective
+    var monitor = FitMonitor(objective: shared, options: options, lossScale: lossScale, progress: progress)
     let outcome: OptimizerOutcome
     switch options.optimizer {
     case .lbfgs: outcome = try LBFGSOptimizer(options: options).minimize(from: start.values, monitor: &monitor)

@@ -49,9 +49,12 @@ struct FitMonitor {
         record(iteration: 0, loss: loss)
         if initialGradientMax == 0 { return .gradientTolerance }
         if options.maxIterations == 0 { return .maxIterations }
-        if let limit = options.timeLimit, seconds >= limit { return .timeLimit }
+        if let limit = options.timeLimit, limitSeconds >= limit { return .timeLimit }
         return nil
     }
+
+    /// The clock the time limit reads: the one every process of a group fit agrees on, else this process's.
+    private var limitSeconds: Double { objective.agreedSeconds ?? seconds }
 
     /// Records an iteration and returns why the run should stop now, if it should.
     /// Tests, in order: gradient, improvement, iteration count, time.
@@ -65,7 +68,7 @@ struct FitMonitor {
             if old - now <= options.relativeImprovementTolerance * max(abs(old), .leastNormalMagnitude) { return .relativeImprovement }
         }
         if iteration >= options.maxIterations { return .maxIterations }
-        if let limit = options.timeLimit, seconds >= limit { return .timeLimit }
+        if let limit = options.timeLimit, limitSeconds >= limit { return .timeLimit }
         return nil
     }
 

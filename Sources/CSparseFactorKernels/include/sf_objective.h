@@ -36,6 +36,34 @@ int sf_chain_objective_f32(double *loss, float *dw, float *scratch, const float 
 int64_t sf_chain_objective_scratch_f64(int64_t M, int64_t N, int64_t K);
 int64_t sf_chain_objective_scratch_f32(int64_t M, int64_t N, int64_t K);
 
+/* The same work cut where a process group splits it (SparseFactorDistributed): the kernel's
+ * chunks [chunk_begin, chunk_end) of sf_chain_objective_chunk_count_*(M, N, K), each on its own.
+ *   chunk_loss: chunk_end - chunk_begin sums of squared residuals (not halved), overwritten
+ *   chunk_dw: (chunk_end - chunk_begin) * M*N*K, or NULL (loss only): each chunk's whole gradient
+ *             (W_M's links included, every entry overwritten)
+ * Other arguments as sf_chain_objective_*. sf_chain_objective_fold_* of all chunks' outputs, in
+ * chunk order, gives bit for bit what one sf_chain_objective_* call gives, whichever processes
+ * computed which chunks. SF_ERR_ARGUMENT also for a chunk range outside [0, chunk count). */
+int sf_chain_objective_chunks_f64(double *chunk_loss, double *chunk_dw, double *scratch, const double *a, const double *w,
+                                  const int64_t *cols, const int64_t *tptr, const int64_t *tlink,
+                                  int64_t M, int64_t N, int64_t K, int64_t scratch_count,
+                                  int64_t chunk_begin, int64_t chunk_end);
+int sf_chain_objective_chunks_f32(double *chunk_loss, float *chunk_dw, float *scratch, const float *a, const float *w,
+                                  const int64_t *cols, const int64_t *tptr, const int64_t *tlink,
+                                  int64_t M, int64_t N, int64_t K, int64_t scratch_count,
+                                  int64_t chunk_begin, int64_t chunk_end);
+/* loss = 1/2 * (sum of chunk_loss in order) (overwritten); dw[i] += chunk_dw[0*count + i] + ... +
+ * chunk_dw[(chunks-1)*count + i], summed left to right in chunk order (dw may be NULL when count is 0).
+ *   chunk_loss: chunks   chunk_dw: chunks*count   dw: count */
+int sf_chain_objective_fold_f64(double *loss, double *dw, const double *chunk_loss, const double *chunk_dw,
+                                int64_t chunks, int64_t count);
+int sf_chain_objective_fold_f32(double *loss, float *dw, const double *chunk_loss, const float *chunk_dw,
+                                int64_t chunks, int64_t count);
+/* The number of chunks the objective's work is cut into for these sizes (at most 8; it depends
+ * on N and the scalar's size only); 0 when the sizes are out of range. */
+int64_t sf_chain_objective_chunk_count_f64(int64_t M, int64_t N, int64_t K);
+int64_t sf_chain_objective_chunk_count_f32(int64_t M, int64_t N, int64_t K);
+
 #ifdef __cplusplus
 }
 #endif
