@@ -42,6 +42,15 @@ public final class SequenceTrainer {
     public var onStep: ((StepReport) -> Void)?
     /// Called after every epoch's evaluation.
     public var onEpoch: ((EpochReport) -> Void)?
+    /// Processes that share every step and every evaluation (data parallelism), or nil for this
+    /// process alone. Each training batch is cut into ``gradientChunks`` pieces spread over the
+    /// ranks; every piece's gradient is gathered on every rank and they are added in piece order,
+    /// so runs on 1, 2 or 3 ranks give bit-identical parameters, losses and optimizer states (a run
+    /// without a group takes the batch in one piece and differs from them in the last bits). Every
+    /// rank must make the same trainer (same options, seed and data); only rank 0 writes checkpoints.
+    public var group: (any ProcessGroup)?
+    /// The pieces a batch is cut into when ``group`` is set (fixed: it must not depend on the group's size).
+    public var gradientChunks = 12
 
     private var permutationEpoch = -1
     private var permutation: [Int] = []
@@ -188,23 +197,14 @@ public final class SequenceTrainer {
         let start = DispatchTime.now().uptimeNanoseconds
         let cpuStart = processCPUSeconds()
         let indices = batchIndices(epoch: progress.epoch, step: progress.stepInEpoch)
-        let (x, y) = try train.batch(indices)
         model.isTraining = true
-        model.prepareStep(progress.globalStep)
-        optimizer.zeroGradients()
-        let prediction: Tensor
-        do {
-            prediction = try model(x)
-        } catch SparseFactorError.nonFinite(let what) {
-            throw SparseFactorError.nonFinite("\(what) at epoch \(progress.epoch + 1), step \(progress.stepInEpoch + 1); the run stopped" + keptCheckpointNote())
-        }
-        let (loss, gradient) = try Self.lossAndGradient(options.task, prediction, y)
+        let batch = try group.map { try gradients(of: indices, splitOver: $0, cpuStart: cpuStart) } ?? gradients(of: indices, cpuStart: cpuStart)
+        let loss = batch.lossSum / Double(indices.count)
         guard loss.isFinite else {
             throw SparseFactorError.nonFinite(
                 "the training loss became \(loss) at epoch \(progress.epoch + 1), step \(progress.stepInEpoch + 1) (step \(progress.globalStep + 1) overall); "
                 + "the run stopped" + keptCheckpointNote())
         }
-        _ = try model.backward(gradient)
         if let clip = options.gradientClipNorm {
             let norm = try clipGradientNorm(model.parameters, maxNorm: clip)
             guard norm.isFinite else {
@@ -213,25 +213,106 @@ public final class SequenceTrainer {
         }
         optimizer.learningRate = options.learningRate(atStep: progress.globalStep)
         try optimizer.step()
-        let correct = try Self.correctCount(options.task, prediction, y)
-        progress.epochLossSum += Double(loss) * Double(indices.count)
-        progress.epochCorrect += correct
+        progress.epochLossSum += batch.lossSum
+        progress.epochCorrect += batch.correct
         progress.epochSeen += indices.count
         progress.stepInEpoch += 1
         progress.globalStep += 1
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
         progress.trainSeconds += seconds
-        progress.trainCPUSeconds += processCPUSeconds() - cpuStart
+        progress.trainCPUSeconds += batch.cpuSeconds
         onStep?(StepReport(epoch: progress.epoch + 1, step: progress.stepInEpoch, stepsPerEpoch: options.stepsPerEpoch,
-                           globalStep: progress.globalStep, loss: Double(loss),
+                           globalStep: progress.globalStep, loss: loss,
                            runningLoss: progress.epochLossSum / Double(max(progress.epochSeen, 1)),
                            runningAccuracy: Double(progress.epochCorrect) / Double(max(progress.epochSeen, 1)),
                            stepSeconds: seconds))
     }
 
+    /// What a step's gradient computation reports: the batch's summed loss (mean × sequences), its
+    /// correct predictions, and the CPU seconds it took (of every rank).
+    private struct BatchGradients {
+        var lossSum: Double
+        var correct: Int
+        var cpuSeconds: Double
+    }
+
+    /// The parameters' gradients of the mean loss over the whole batch, in one forward and backward pass.
+    private func gradients(of indices: [Int], cpuStart: Double) throws -> BatchGradients {
+        optimizer.zeroGradients()
+        let (loss, correct) = try forwardBackward(indices, stepID: progress.globalStep)
+        return BatchGradients(lossSum: Double(loss) * Double(indices.count), correct: correct, cpuSeconds: processCPUSeconds() - cpuStart)
+    }
+
+    /// The same gradients with the batch cut into ``gradientChunks`` pieces spread over `group`: each rank
+    /// computes its pieces' gradients (each weighted by its share of the batch), every piece's gradient
+    /// and statistics are gathered on every rank, and they are added in piece order.
+    private func gradients(of indices: [Int], splitOver group: any ProcessGroup, cpuStart: Double) throws -> BatchGradients {
+        let chunks = min(gradientChunks, indices.count)
+        let parameters = model.parameters
+        let count = parameters.reduce(0) { $0 + $1.value.count }
+        var local: [Float] = []
+        var statistics: [Double] = []   // per piece: summed loss, correct predictions
+        let mine = group.pieces(chunks)
+        local.reserveCapacity(mine.count * count)
+        for chunk in mine {
+            let piece = Array(indices[(chunk * indices.count / chunks)..<((chunk + 1) * indices.count / chunks)])
+            optimizer.zeroGradients()
+            // Every piece its own dropout masks: the step's ID is (step, piece).
+            let (loss, correct) = try forwardBackward(piece, stepID: progress.globalStep * chunks + chunk)
+            let weight = Float(piece.count) / Float(indices.count)
+            for p in parameters { local.append(contentsOf: p.gradient.values.lazy.map { $0 * weight }) }
+            statistics += [Double(loss) * Double(piece.count), Double(correct)]
+        }
+        let cpuSeconds = processCPUSeconds() - cpuStart
+        let all = try group.allGather(local, counts: group.counts(chunks, each: count))
+        let gathered = try group.allGather([cpuSeconds] + statistics,
+                                           counts: (0..<group.size).map { 1 + 2 * group.pieces(chunks, rank: $0).count })
+        var offset = 0
+        for p in parameters {
+            p.gradient.values.withUnsafeMutableBufferPointer { g in
+                all.withUnsafeBufferPointer { a in
+                    for i in 0..<g.count {
+                        var sum: Float = 0
+                        for chunk in 0..<chunks { sum += a[chunk * count + offset + i] }
+                        g[i] = sum
+                    }
+                }
+            }
+            offset += p.value.count
+        }
+        var result = BatchGradients(lossSum: 0, correct: 0, cpuSeconds: 0)
+        var at = 0
+        for rank in 0..<group.size {   // rank order is piece order
+            result.cpuSeconds += gathered[at]
+            at += 1
+            for _ in group.pieces(chunks, rank: rank) {
+                result.lossSum += gathered[at]
+                result.correct += Int(gathered[at + 1])
+                at += 2
+            }
+        }
+        return result
+    }
+
+    /// Forward and backward over the sequences `indices`: the gradients of their mean loss are added to
+    /// the parameters'; returns that loss and the correct predictions.
+    private func forwardBackward(_ indices: [Int], stepID: Int) throws -> (loss: Float, correct: Int) {
+        let (x, y) = try train.batch(indices)
+        model.prepareStep(stepID)
+        let prediction: Tensor
+        do {
+            prediction = try model(x)
+        } catch SparseFactorError.nonFinite(let what) {
+            throw SparseFactorError.nonFinite("\(what) at epoch \(progress.epoch + 1), step \(progress.stepInEpoch + 1); the run stopped" + keptCheckpointNote())
+        }
+        let (loss, gradient) = try Self.lossAndGradient(options.task, prediction, y)
+        if loss.isFinite { _ = try model.backward(gradient) }   // a non-finite loss stops the step (checked by the caller)
+        return (loss, try Self.correctCount(options.task, prediction, y))
+    }
+
     /// Loss and accuracy of the current model on a dataset, in evaluation mode.
     public func evaluate(_ dataset: any SequenceDataset) throws -> Evaluation {
-        try Self.evaluate(model, task: options.task, on: dataset, batch: evaluationBatchSize ?? options.batchSize)
+        try Self.evaluate(model, task: options.task, on: dataset, batch: evaluationBatchSize ?? options.batchSize, group: group)
     }
 
     /// Loss and accuracy of `model` on a dataset of `task`, in evaluation mode, `batch` sequences at a time.
@@ -242,22 +323,31 @@ public final class SequenceTrainer {
     /// let data = try TaskData.read(task: .listops, url: URL(fileURLWithPath: "test.tsv"), length: saved.options.length)
     /// print(try SequenceTrainer.evaluate(model, task: .listops, on: data, batch: 40).accuracy)
     /// ```
-    public static func evaluate(_ model: any SequenceModel, task: SequenceTask, on dataset: any SequenceDataset, batch: Int) throws -> Evaluation {
+    ///
+    /// With a `group`, the batches are spread over its ranks and their results added in batch order on
+    /// every rank: the same numbers as without one, in a share of the time.
+    public static func evaluate(_ model: any SequenceModel, task: SequenceTask, on dataset: any SequenceDataset, batch: Int,
+                                group: (any ProcessGroup)? = nil) throws -> Evaluation {
         guard dataset.count > 0 else { return Evaluation(loss: .nan, accuracy: .nan, count: 0) }
         let wasTraining = model.isTraining
         model.isTraining = false
         defer { model.isTraining = wasTraining }
         let batch = max(batch, 1)
-        var lossSum = 0.0
-        var correct = 0
-        var start = 0
-        while start < dataset.count {
-            let indices = Array(start..<min(start + batch, dataset.count))
+        let batches = (dataset.count + batch - 1) / batch
+        let group = group ?? SingleProcess()
+        var mine: [Double] = []   // per batch: summed loss, correct predictions
+        for b in group.pieces(batches) {
+            let indices = Array((b * batch)..<min((b + 1) * batch, dataset.count))
             let (x, y) = try dataset.batch(indices)
             let prediction = try model(x)
-            lossSum += Double(try lossAndGradient(task, prediction, y).loss) * Double(indices.count)
-            correct += try correctCount(task, prediction, y)
-            start += batch
+            mine += [Double(try lossAndGradient(task, prediction, y).loss) * Double(indices.count), Double(try correctCount(task, prediction, y))]
+        }
+        let all = try group.allGather(mine, counts: group.counts(batches, each: 2))
+        var lossSum = 0.0
+        var correct = 0
+        for b in 0..<batches {
+            lossSum += all[2 * b]
+            correct += Int(all[2 * b + 1])
         }
         return Evaluation(loss: lossSum / Double(dataset.count), accuracy: Double(correct) / Double(dataset.count), count: dataset.count)
     }
@@ -339,7 +429,7 @@ public final class SequenceTrainer {
         for p in model.parameters where !p.value.isFinite {
             throw SparseFactorError.nonFinite("parameter \(p.name) became non-finite at step \(progress.globalStep); the run stopped" + keptCheckpointNote())
         }
-        try checkpoint().write(to: url)
+        if group?.isLeader ?? true { try checkpoint().write(to: url) }   // rank 0 writes for the group
         lastCheckpointStep = progress.globalStep
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SparseFactor
+import SparseFactorDistributed
 
 enum HeadKind: String, ExpressibleByArgument, CaseIterable { case linear, mlp }
 enum RecomputeMode: String, ExpressibleByArgument, CaseIterable { case auto, on, off }
@@ -52,6 +53,8 @@ struct Train: ParsableCommand {
     var cpuBudget: Double?
     @Option(name: .customLong("clip"), parsing: .unconditional, help: "Clip the global gradient norm to this value.") var clipNorm: Float?
     @Option(parsing: .unconditional, help: "Threads of the kernels (default: the OpenMP default).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Under mpirun: the pieces each batch is cut into and spread over the ranks (default 12; the same number for any rank count gives the same bits).")
+    var gradientChunks: Int = 12
     @Flag(help: "JSON-lines logs per epoch; the last line is the run's summary.") var json = false
 
     @OptionGroup(title: "Model") var modelOptions: ModelOptions
@@ -66,6 +69,7 @@ struct Train: ParsableCommand {
         guard epochs >= 0 else { throw ValidationError("--epochs must not be negative, got \(epochs)") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
         if let c = checkpointEvery, c < 1 { throw ValidationError("--checkpoint-every must be at least 1, got \(c)") }
+        guard gradientChunks >= 1 else { throw ValidationError("--gradient-chunks must be at least 1, got \(gradientChunks)") }
         if let s = maxSteps, s < 0 { throw ValidationError("--max-steps must not be negative, got \(s)") }
         if let b = cpuBudget, !(b.isFinite && b > 0) { throw ValidationError("--cpu-budget must be a positive number of seconds, got \(b)") }
         if resume && checkpoint == nil { throw ValidationError("--resume needs --checkpoint PATH") }
@@ -126,6 +130,11 @@ struct Train: ParsableCommand {
             }
             trainer.checkpointURL = url
             trainer.checkpointInterval = checkpointEvery
+            // Under mpirun (any -np, 1 included) every rank trains the same model on its pieces of each batch.
+            if MPIProcessGroup.isLaunched {
+                trainer.group = try Processes.group()
+                trainer.gradientChunks = gradientChunks
+            }
             try report(trainer)
         }
     }
@@ -137,7 +146,8 @@ struct Train: ParsableCommand {
             let model = trainer.model.modelConfiguration
             print("\(model.kind.rawValue) \(opts.task.rawValue) N=\(opts.length): \(trainer.model.parameterCount) parameters, "
                   + "\(model.shapeSummary), "
-                  + "\(opts.stepsPerEpoch) steps/epoch of batch \(opts.batchSize), threads \(Parallelism.effectiveThreads)\(resumed)")
+                  + "\(opts.stepsPerEpoch) steps/epoch of batch \(opts.batchSize), threads \(Parallelism.effectiveThreads)"
+                  + (trainer.group.map { ", \($0.size) processes × \(trainer.gradientChunks) pieces a batch" } ?? "") + resumed)
         }
         var progress: ProgressReporter?
         var progressEpoch = 0
@@ -191,6 +201,7 @@ struct Train: ParsableCommand {
                 // What ended this session: a stopping rule, the planned epochs, or --max-steps (the run can go on).
                 "stopped_by": summary.stopReason?.rawValue ?? (summary.epochs >= opts.epochs ? "epochs" : "max-steps"),
                 "cpu_budget": opts.cpuBudget.map { $0 as Any } ?? NSNull(), "train_cpu_seconds": trainer.progress.trainCPUSeconds,
+                "processes": trainer.group?.size ?? 1, "gradient_chunks": trainer.group.map { _ in trainer.gradientChunks as Any } ?? NSNull(),
             ]
             line.merge(trainer.model.modelConfiguration.jsonFields) { current, _ in current }
             if let psf = trainer.model as? PSFAttn { line["recompute_factor_values"] = psf.recomputesFactorValues }
