@@ -79,6 +79,7 @@ let package = Package(
         .testTarget(name: "SparseFactorIOTests", dependencies: ["SparseFactorIO", "SparseFactorTestSupport"]),
         .testTarget(name: "SparseFactorNNTests", dependencies: ["SparseFactorNN", "SparseFactorTestSupport"]),
         .testTarget(name: "SparseFactorAttentionTests", dependencies: ["SparseFactorAttention", "SparseFactorTestSupport"]),
+        .testTarget(name: "SparseFactorDistributedTests", dependencies: ["SparseFactorDistributed", "SparseFactorCore"]),
         .testTarget(name: "SparseFactorCLITests", dependencies: ["SparseFactorCLI", "SparseFactor", "SparseFactorTestSupport"]),
     ]
 )

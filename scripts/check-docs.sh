@@ -3,7 +3,7 @@
 # link DocC cannot resolve. The archives land in .build/plugins/Swift-DocC/outputs/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-modules=(SparseFactorCore SparseFactorFitting SparseFactorIO SparseFactorNN SparseFactorAttention SparseFactor)
+modules=(SparseFactorCore SparseFactorFitting SparseFactorIO SparseFactorNN SparseFactorAttention SparseFactor SparseFactorDistributed)
 args=()
 for m in "${modules[@]}"; do args+=(--target "$m"); done
 log="$(mktemp)"

@@ -6,7 +6,9 @@
 #      and fail to compile a file that uses Tensor (the NN engine is another product).
 #   2. the README: its Package.swift block is the consumer's manifest, as written but for the URL,
 #      and every other ```swift block of the README is compiled as a target of its own.
-# Usage: scripts/check-versioned-import.sh [core|readme]   (both by default)
+#   3. scripts/consumers/distributed: depends on SparseFactorDistributed and SparseFactorFitting; run under
+#      mpirun with 1, 2 and 3 ranks, every rank must print the same fit (error and factors' checksum).
+# Usage: scripts/check-versioned-import.sh [core|readme|distributed]   (all three by default)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 what="${1:-all}"
@@ -30,9 +32,10 @@ check_core() {
     echo "$out"
     case "$out" in *"threads=2 "*) ;; *) fail "the kernels did not run on 2 threads" ;; esac
     if ldd "$binary" | grep -q libpng; then fail "a SparseFactorCore consumer links libpng"; fi
-    echo "versioned import: the Core consumer links no libpng"
+    if ldd "$binary" | grep -q libmpi; then fail "a SparseFactorCore consumer links MPI"; fi
+    echo "versioned import: the Core consumer links no libpng and no MPI"
     # SwiftPM lays out a folder for every target of the graph; only the built ones hold objects.
-    for target in ArgumentParser SparseFactorCLI SparseFactorIO SparseFactorNN SparseFactorAttention; do
+    for target in ArgumentParser SparseFactorCLI SparseFactorIO SparseFactorNN SparseFactorAttention SparseFactorDistributed CSparseFactorMPI; do
         if [ -n "$(find "$consumer/.build/release/$target.build" -name '*.o' 2>/dev/null | head -n 1)" ]; then
             fail "a SparseFactorCore consumer built $target"
         fi
@@ -60,9 +63,29 @@ check_readme() {
     echo "README blocks: OK (every swift block of README.md compiles as written)"
 }
 
+check_distributed() {
+    local consumer="$work/distributed"
+    mkdir -p "$consumer"
+    cp -r "$root/scripts/consumers/distributed/Sources" "$consumer/"
+    sed "s|@LIBRARY@|$work/SparseFactor|; s|@VERSION@|$version|" "$root/scripts/consumers/distributed/Package.swift.in" > "$consumer/Package.swift"
+    echo "versioned import: building a consumer of SparseFactorDistributed $version (from: \"$version\")"
+    swift build -c release --package-path "$consumer" --product DistributedConsumer 2>&1 | tail -n 1
+    local binary="$consumer/.build/release/DistributedConsumer" lines
+    for np in 1 2 3; do
+        lines="$(mpirun --allow-run-as-root --oversubscribe -np "$np" "$binary" | sed 's/rank [0-9]* of/rank of/' | sort -u)"
+        echo "$lines"
+        [ "$(printf '%s\n' "$lines" | wc -l)" -eq 1 ] || fail "the ranks of a $np-rank run disagree"
+        case "$lines" in *"of $np:"*) ;; *) fail "the consumer did not run on $np ranks" ;; esac
+        [ -z "${first:-}" ] && first="${lines#*:}"
+        [ "${lines#*:}" = "$first" ] || fail "a $np-rank fit differs from the 1-rank fit"
+    done
+    echo "versioned import: OK (SparseFactorDistributed builds by version; fits under mpirun -np 1, 2, 3 agree bit for bit)"
+}
+
 case "$what" in
     core) check_core ;;
     readme) check_readme ;;
-    all) check_core; check_readme ;;
-    *) echo "usage: $0 [core|readme]" >&2; exit 64 ;;
+    distributed) check_distributed ;;
+    all) check_core; check_readme; check_distributed ;;
+    *) echo "usage: $0 [core|readme|distributed]" >&2; exit 64 ;;
 esac

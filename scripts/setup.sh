@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libomp-dev libopenblas-dev liblapacke-dev libpng-dev zlib1g-dev pkg-config)
+# Open MPI (libopenmpi-dev, openmpi-bin) is for SparseFactorDistributed and the command line only: the five
+# libraries build without it.
+packages=(libomp-dev libopenblas-dev liblapacke-dev libpng-dev zlib1g-dev pkg-config libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The distributed tests: `sparsefactor` under Open MPI's mpirun with 1, 2 and 3 ranks (3 splits the
 # work unevenly) must give bit-identical results, and a job must survive the loss of a rank.
-#   - factorize (dense fit, L-BFGS and Adam, float64 and float32): the saved factors equal, byte for
-#     byte, those of a run without mpirun;
+#   - factorize (dense fit, L-BFGS and Adam, float64 and float32; matrix-free, Adam and L-BFGS): the
+#     saved factors equal, byte for byte, those of a run without mpirun;
 #   - train, every --model: the checkpoints of -np 1, 2 and 3 hold the same parameters, optimizer
 #     state and progress (scripts/compare_checkpoints.py; clock readings aside);
 #   - a run checkpointed under -np 2 and resumed under -np 3 ends where an uninterrupted -np 1 run ends;
@@ -36,6 +36,17 @@ for variant in "lbfgs float64" "lbfgs float32" "adam float64"; do
     for np in 1 2 3; do
         mpi "$np" "$bin" factorize "$work/a.mtx" "${flags[@]}" --save "$work/fit-$np.sfchain" > /dev/null
         check "factorize $variant, $np rank(s): the same factors as without mpirun" cmp -s "$work/fit-plain.sfchain" "$work/fit-$np.sfchain"
+    done
+done
+
+# Matrix-free: 80 probes are 3 blocks (32, 32, 16), split 1 + 2 over 2 ranks and 1 + 1 + 1 over 3.
+for optimizer in adam lbfgs; do
+    flags=(--matrix-free --probes 80 --optimizer "$optimizer" --iterations 20 --threads 1)
+    "$bin" factorize "$work/a.mtx" "${flags[@]}" --save "$work/free-plain.sfchain" > /dev/null
+    for np in 1 2 3; do
+        mpi "$np" "$bin" factorize "$work/a.mtx" "${flags[@]}" --save "$work/free-$np.sfchain" > /dev/null
+        check "factorize --matrix-free --optimizer $optimizer, $np rank(s): the same factors as without mpirun" \
+            cmp -s "$work/free-plain.sfchain" "$work/free-$np.sfchain"
     done
 done
 

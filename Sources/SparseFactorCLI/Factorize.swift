@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SparseFactor
+import SparseFactorDistributed
 
 extension FitAlgorithm: ExpressibleByArgument {}
 extension FitInitialization: ExpressibleByArgument {}
@@ -88,7 +89,7 @@ struct Factorize: ParsableCommand {
             let options = fitOptions(topology: topology)
 
             let reporter = ProgressReporter(total: iterations, label: "fit")
-            let fit = try fitFactors(a, options: options, group: group) { p in
+            let fit = try fitFactors(a, options: options, group: MPIProcessGroup.isLaunched ? group : nil) { p in
                 reporter.update(step: p.iteration, fields: ["loss": p.loss, "rel.error": p.relativeError])
             }
             reporter.finish()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SparseFactor
+import SparseFactorDistributed
 
 /// `factorize --matrix-free`: the options of ``MatrixFreeOptions`` on the command line.
 struct MatrixFreeCLIOptions: ParsableArguments {
@@ -37,9 +38,8 @@ extension Factorize {
     /// The matrix-free path: read the operator sparse, fit it through products, report the error's kind and interval.
     func runMatrixFree() throws {
         try runReportingErrors(json: json) {
-            guard try Processes.group().size == 1 else {
-                throw SparseFactorError.invalidArgument("--matrix-free does not split its work over MPI ranks yet: run it as one process (without mpirun, or -np 1)")
-            }
+            // Under mpirun every rank reads the operator; the probe blocks of each evaluation are split; rank 0 writes.
+            let group = try Processes.group()
             let saveURL = try save.map(checkedSaveTarget)
             let input = URL(fileURLWithPath: file)
             let matrixTransform = try transform.map(MatrixTransform.init(name:)) ?? .identity
@@ -53,10 +53,12 @@ extension Factorize {
             let probing = probing.options
 
             let reporter = ProgressReporter(total: iterations, label: "fit")
-            let result = try fitFactors(operator: a, options: options, matrixFree: probing) { p in
+            let result = try fitFactors(operator: a, options: options, matrixFree: probing,
+                                        group: MPIProcessGroup.isLaunched ? group : nil) { p in
                 reporter.update(step: p.iteration, fields: ["loss": p.loss, "rel.error~": p.relativeError])
             }
             reporter.finish()
+            guard group.isLeader else { return }
             let fit = result.fit, error = result.error
             if let saveURL { try FactorFile.save(fit.chain, to: saveURL) }
 
@@ -78,7 +80,7 @@ extension Factorize {
                     "stop_reason": fit.stopReason.rawValue, "optimizer": fit.optimizer.rawValue, "seed": NSNumber(value: seed),
                     "init": initialization.rawValue, "init_noise": options.initialNoise,
                     "start_relative_error": fit.history[0].relativeError,
-                    "matrix_norm": fit.targetNorm, "threads": Parallelism.effectiveThreads,
+                    "matrix_norm": fit.targetNorm, "threads": Parallelism.effectiveThreads, "processes": group.size,
                     "topology": pattern.report(fit.chain.topology, factors: fit.chain.factorCount),
                 ]
                 if let save { object["saved"] = save }

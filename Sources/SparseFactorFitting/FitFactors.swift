@@ -45,7 +45,7 @@ public func fitFactors(_ a: Matrix<Double>, options: FitOptions = FitOptions(), 
     let objective = try FactorizationObjective(target: normalized, topology: start.topology, factorCount: start.factorCount,
                                                precision: options.precision)
     let lossScale = norm * norm
-    let shared: any FitObjective = try group.map { try GroupFactorizationObjective(objective, group: $0) } ?? objective
+    let shared: any FitObjective = try group.map { try GroupFitObjective(objective, group: $0) } ?? objective
     var monitor = FitMonitor(objective: shared, options: options, lossScale: lossScale, progress: progress)
     let outcome: OptimizerOutcome
     switch options.optimizer {

@@ -19,32 +19,40 @@ extension FitObjective {
 
 extension FactorizationObjective: FitObjective {}
 
-/// ``FactorizationObjective`` with its chunks spread over a process group (bit-identical results
-/// for any group size). Every evaluation also gathers each rank's clock, so that a time limit
-/// stops every rank after the same iteration.
-final class GroupFactorizationObjective: FitObjective {
-    let objective: FactorizationObjective
-    let group: any ProcessGroup
+/// An objective whose evaluations a process group shares (``FactorizationObjective``'s chunks or
+/// ``ProbeObjective``'s blocks spread over the ranks). Every evaluation also gathers each rank's
+/// clock, so that a time limit stops every rank after the same iteration.
+final class GroupFitObjective: FitObjective {
+    private let base: any FitObjective
+    private let group: any ProcessGroup
+    private let evaluation: ([Double], inout [Double]) throws -> Double
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
     private(set) var agreedSeconds: Double? = 0
 
-    init(_ objective: FactorizationObjective, group: any ProcessGroup) throws {
-        try objective.checkGroupMemory()
-        self.objective = objective
+    /// `evaluate` computes the shared evaluation on every rank (the same loss and gradient everywhere).
+    init(_ base: any FitObjective, group: any ProcessGroup, evaluate: @escaping ([Double], inout [Double]) throws -> Double) {
+        self.base = base
         self.group = group
+        self.evaluation = evaluate
         self.start = clock.now
     }
 
+    /// The dense objective with its column chunks spread over `group`.
+    convenience init(_ objective: FactorizationObjective, group: any ProcessGroup) throws {
+        try objective.checkGroupMemory()
+        self.init(objective, group: group) { values, gradient in try objective.evaluate(values, gradient: &gradient, group: group) }
+    }
+
     func evaluate(_ values: [Double], gradient: inout [Double]) throws -> Double {
-        let loss = try objective.evaluate(values, gradient: &gradient, group: group)
+        let loss = try evaluation(values, &gradient)
         let elapsed = clock.now - start
         let mine = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         agreedSeconds = try group.allGather([mine], counts: [Int](repeating: 1, count: group.size)).max()
         return loss
     }
 
-    func relativeError(loss: Double) -> Double { objective.relativeError(loss: loss) }
+    func relativeError(loss: Double) -> Double { base.relativeError(loss: loss) }
 }
 
 /// Throws unless `count` is the number of values of `factorCount` factors of `topology` (both objectives' check).

@@ -64,6 +64,28 @@ import Testing
         #expect(alone.relativeError < alone.history[0].relativeError)   // the fit moved
     }
 
+    @Test(arguments: [FitAlgorithm.adam, .lbfgs])
+    func matrixFreeFitIsTheSameForAnyNumberOfRanks(optimizer: FitAlgorithm) throws {
+        Parallelism.threads = 1
+        defer { Parallelism.threads = nil }
+        let a = try SparseMatrix(dense: randomMatrix(90, seed: 21))
+        var options = FitOptions()
+        options.optimizer = optimizer
+        options.maxIterations = 12
+        var probing = MatrixFreeOptions()
+        probing.probes = 70   // blocks of 32, 32 and 6 columns
+        let alone = try fitFactors(operator: a, options: options, matrixFree: probing)
+        for size in [2, 3] {
+            let split = try ThreadRanks.run(size: size) { [options, probing] group in
+                try fitFactors(operator: a, options: options, matrixFree: probing, group: group).fit.chain.values
+            }
+            for (rank, values) in split.enumerated() {
+                expectSameBits(values, alone.fit.chain.values, "matrix-free \(optimizer) factors of rank \(rank) of \(size)")
+            }
+        }
+        #expect(alone.fit.iterations >= 1)
+    }
+
     @Test func aGroupWithWrongCountsIsRefused() throws {
         #expect(throws: SparseFactorError.self) { _ = try SingleProcess().allGather([1.0, 2.0], counts: [3]) }
     }

@@ -24,10 +24,14 @@ import Foundation
 /// print(result.error.relativeError, result.error.lower, result.error.upper)
 /// ```
 ///
+/// - Parameters:
+///   - group: processes that share the probe blocks of every evaluation (each rank draws and
+///     multiplies only its own); every rank calls it with the same operator and options and gets the
+///     same, bit-identical result for any group size. `nil` for this process alone.
 /// - Throws: `SparseFactorError` for options or an operator that cannot be fitted, including an
 ///   operator whose products have the wrong shape or non-finite entries.
 public func fitFactors(operator a: any LinearOperator, options: FitOptions = FitOptions(),
-                       matrixFree: MatrixFreeOptions = MatrixFreeOptions(),
+                       matrixFree: MatrixFreeOptions = MatrixFreeOptions(), group: (any ProcessGroup)? = nil,
                        progress: ((FitProgress) -> Void)? = nil) throws -> MatrixFreeFitResult {
     try options.validate()
     try matrixFree.validate()
@@ -69,13 +73,14 @@ public func fitFactors(operator a: any LinearOperator, options: FitOptions = Fit
         }, topology: topology, factorCount: options.factorCount, noise: options.initialNoise, seed: options.seed)
     }
     let objective = try ProbeObjective(operator: a, topology: topology, factorCount: start.factorCount, probes: matrixFree.probes,
-                                       distribution: matrixFree.distribution, seed: options.seed, scale: scale)
+                                       distribution: matrixFree.distribution, seed: options.seed, scale: scale, group: group)
     objective.freshProbesEachEvaluation = options.optimizer == .adam
     // Under fresh probes every loss is a new noisy sample, and the lowest of them keeps falling by chance:
     // the improvement test would stop on noise, so it is off and the fit ends on iterations or time.
     var monitorOptions = options
     if objective.freshProbesEachEvaluation { monitorOptions.relativeImprovementTolerance = 0 }
-    var monitor = FitMonitor(objective: objective, options: monitorOptions, lossScale: scale * scale, progress: progress)
+    let shared: any FitObjective = group.map { GroupFitObjective(objective, group: $0, evaluate: objective.evaluate) } ?? objective
+    var monitor = FitMonitor(objective: shared, options: monitorOptions, lossScale: scale * scale, progress: progress)
     let outcome: OptimizerOutcome
     switch options.optimizer {
     case .lbfgs: outcome = try LBFGSOptimizer(options: options).minimize(from: start.values, monitor: &monitor)

@@ -12,8 +12,11 @@ import Foundation
 /// The products A·Ω are taken once per probe set; an evaluation runs the chain kernels forward and
 /// backward on blocks of at most 32 probe columns, so it costs O(M·N·K·p) and keeps O(N·(M·K + p))
 /// numbers: the probes and A·Ω (N·p each), one block's activations (M·N·32) and the gradient (M·N·K).
-/// The blocks' gradients are added in block order and the kernels give each row one owner, so the
-/// results do not depend on the thread count.
+/// Each block's loss and gradient are computed on their own and added in block order, and the kernels
+/// give each row one owner, so the results do not depend on the thread count. With a ``group`` the
+/// blocks are spread over its ranks (each draws and multiplies only its own probes) and every block's
+/// results are gathered on every rank before the same ordered sum: bit-identical for any group size,
+/// at the cost of the gathered gradients (blocks × M·N·K numbers) on every rank.
 ///
 /// ```swift
 /// let a = try SparseMatrix(size: 4096, entries: entries)
@@ -48,8 +51,13 @@ public final class ProbeObjective {
 
     /// Columns of a block: one block's activations are M·N·blockWidth numbers.
     static let blockWidth = 32
+    /// This rank's probe blocks (all of them without a group) and their products A·Ω / scale.
     private var probeBlocks: [MatrixBatch<Double>] = []
     private var targetBlocks: [Matrix<Double>] = []
+    /// The processes the blocks are spread over (nil: this process alone).
+    let group: (any ProcessGroup)?
+    /// The number of probe blocks, ⌈p / blockWidth⌉.
+    var blockCount: Int { (probeCount + Self.blockWidth - 1) / Self.blockWidth }
 
     /// - Parameters:
     ///   - operator: A, square with `operator.size == topology.size`.
@@ -57,9 +65,17 @@ public final class ProbeObjective {
     ///   - probes: p ≥ 1.
     ///   - scale: A is fitted as A / scale (finite, > 0).
     ///   - memoryLimit: bytes the probes, products and one block's work may take; `nil` = the default limit.
-    public init(operator a: any LinearOperator, topology: ChordTopology, factorCount: Int? = nil, probes: Int,
-                distribution: ProbeDistribution = .rademacher, seed: UInt64 = 0, scale: Double = 1,
-                memoryLimit: Int? = nil) throws {
+    public convenience init(operator a: any LinearOperator, topology: ChordTopology, factorCount: Int? = nil, probes: Int,
+                            distribution: ProbeDistribution = .rademacher, seed: UInt64 = 0, scale: Double = 1,
+                            memoryLimit: Int? = nil) throws {
+        try self.init(operator: a, topology: topology, factorCount: factorCount, probes: probes, distribution: distribution,
+                      seed: seed, scale: scale, memoryLimit: memoryLimit, group: nil)
+    }
+
+    /// The same objective with its probe blocks spread over `group` (see the type's discussion).
+    init(operator a: any LinearOperator, topology: ChordTopology, factorCount: Int? = nil, probes: Int,
+         distribution: ProbeDistribution = .rademacher, seed: UInt64 = 0, scale: Double = 1,
+         memoryLimit: Int? = nil, group: (any ProcessGroup)?) throws {
         let n = topology.size
         guard a.size == n else {
             throw SparseFactorError.shapeMismatch(expected: "an operator of size \(n) (the topology's N)", got: "size \(a.size)")
@@ -69,8 +85,10 @@ public final class ProbeObjective {
         let m = factorCount ?? topology.defaultFactorCount
         guard m >= 1 else { throw SparseFactorError.invalidArgument("a chain needs at least one factor, got \(m)") }
         let width = min(probes, Self.blockWidth)
-        // Probes and products (2·N·p), one block's activations, output and gradient ((M + 2)·N·32), the gradient (M·N·K).
-        guard let count = MemoryBudget.total([[2, n, probes], [m + 2, n, width], [m, topology.nonzerosPerFactor]]) else {
+        // Probes and products (2·N·p), one block's activations, output and gradient ((M + 2)·N·32), the gradient and one
+        // block's (2·M·N·K), and with a group every block's gathered gradient (blocks·M·N·K).
+        let gathered = group == nil ? 0 : (probes + Self.blockWidth - 1) / Self.blockWidth
+        guard let count = MemoryBudget.total([[2, n, probes], [m + 2, n, width], [2 + gathered, m, topology.nonzerosPerFactor]]) else {
             throw SparseFactorError.tooLarge("the matrix-free objective of \(m) factors of size \(n) with \(probes) probes needs more memory than can be counted")
         }
         try MemoryBudget.check("the matrix-free objective of \(m) factors of size \(n) with \(probes) probes", counts: [count],
@@ -82,13 +100,23 @@ public final class ProbeObjective {
         self.distribution = distribution
         self.scale = scale
         self.seed = seed
+        self.group = group
         try drawProbes(seed: seed)
         if let norm = a.knownFrobeniusNorm {
             self.targetNorm = norm / scale
         } else {
-            let sum = targetBlocks.reduce(0.0) { $0 + $1.values.reduce(0.0) { $0 + $1 * $1 } }
-            self.targetNorm = (sum / Double(probes)).squareRoot()
+            let sums = try gatheredInBlockOrder(targetBlocks.map { $0.values.reduce(0.0) { $0 + $1 * $1 } }, each: 1)
+            self.targetNorm = (sums.reduce(0.0, +) / Double(probes)).squareRoot()
         }
+    }
+
+    /// This rank's blocks: all of them without a group.
+    private var myBlocks: Range<Int> { group?.pieces(blockCount) ?? 0..<blockCount }
+
+    /// Every block's `each` numbers in block order, from this rank's (`local`: its blocks' numbers in order).
+    private func gatheredInBlockOrder(_ local: [Double], each: Int) throws -> [Double] {
+        guard let group else { return local }
+        return try group.allGather(local, counts: group.counts(blockCount, each: each))
     }
 
     /// Replaces the probes by the ones `seed` gives (and takes A·Ω again).
@@ -100,15 +128,14 @@ public final class ProbeObjective {
         let source = ProbeSource(size: topology.size, distribution: distribution, seed: seed)
         var probes: [MatrixBatch<Double>] = []
         var targets: [Matrix<Double>] = []
-        var first = 0
-        while first < probeCount {
+        for block in myBlocks {
+            let first = block * Self.blockWidth
             let width = min(Self.blockWidth, probeCount - first)
             let omega = try source.block(first: first, width: width)
             var y = try target.checkedApply(omega)
             if scale != 1 { for i in y.values.indices { y.values[i] /= scale } }
             probes.append(try MatrixBatch(count: 1, rows: omega.rows, columns: width, values: omega.values))
             targets.append(y)
-            first += width
         }
         probeBlocks = probes
         targetBlocks = targets
@@ -126,36 +153,44 @@ public final class ProbeObjective {
         guard values.allSatisfy({ $0.isFinite }) else { return .nan }
         let kernels = ChainKernels<Double>(topology: topology, factorCount: factorCount, values: values, valuesBatchStride: 0)
         let inverseCount = 1 / Double(probeCount)
-        var sum = 0.0
+        var sums: [Double] = []
+        var blockGradient = [Double](repeating: 0, count: values.count)
+        var local: [Double] = []   // with a group: this rank's blocks' gradients, to gather
         for (omega, y) in zip(probeBlocks, targetBlocks) {
             var (z, acts) = try kernels.forward(omega, keepActivations: true)
+            var sum = 0.0
             for i in z.values.indices {
                 let r = z.values[i] - y.values[i]
                 sum += r * r
                 z.values[i] = r * inverseCount          // dL̂/d(PΩ) = R / p
             }
+            sums.append(sum)
+            for i in blockGradient.indices { blockGradient[i] = 0 }
             _ = try kernels.backward(input: omega, activations: acts, outputGradient: z, wantInputGradient: false,
-                                     accumulatingInto: &gradient)
+                                     accumulatingInto: &blockGradient)
             acts = []
+            if group == nil {
+                for i in gradient.indices { gradient[i] += blockGradient[i] }   // block order
+            } else {
+                local += blockGradient
+            }
         }
-        return sum * inverseCount / 2
+        if group != nil {
+            let all = try gatheredInBlockOrder(local, each: values.count)
+            for block in 0..<blockCount {
+                let offset = block * values.count
+                for i in gradient.indices { gradient[i] += all[offset + i] }
+            }
+        }
+        return try gatheredInBlockOrder(sums, each: 1).reduce(0.0, +) * inverseCount / 2
     }
 
     /// L̂ alone.
     public func loss(_ values: [Double]) throws -> Double {
         try checkValues(values)
-        let columns = try residualColumnSums(values, blocks: probeBlocks, targets: targetBlocks)
-        return columns.reduce(0, +) / Double(probeCount) / 2
-    }
-
-    /// ‖(A/scale − P) ω_j‖² for each probe column j of the given blocks (in column order).
-    func residualColumnSums(_ values: [Double], blocks: [MatrixBatch<Double>], targets: [Matrix<Double>]) throws -> [Double] {
         let kernels = ChainKernels<Double>(topology: topology, factorCount: factorCount, values: values, valuesBatchStride: 0)
-        var out: [Double] = []
-        for (omega, y) in zip(blocks, targets) {
-            out += try columnSquares(of: kernels, probes: omega, targets: y).residuals
-        }
-        return out
+        let sums = try zip(probeBlocks, targetBlocks).map { try columnSquares(of: kernels, probes: $0, targets: $1).residuals.reduce(0, +) }
+        return try gatheredInBlockOrder(sums, each: 1).reduce(0, +) / Double(probeCount) / 2
     }
 
     /// The relative error `√(2 L̂) / ‖A/scale‖_F` that goes with a loss value.
