@@ -76,8 +76,9 @@ check_distributed() {
         echo "$lines"
         [ "$(printf '%s\n' "$lines" | wc -l)" -eq 1 ] || fail "the ranks of a $np-rank run disagree"
         case "$lines" in *"of $np:"*) ;; *) fail "the consumer did not run on $np ranks" ;; esac
-        [ -z "${first:-}" ] && first="${lines#*:}"
-        [ "${lines#*:}" = "$first" ] || fail "a $np-rank fit differs from the 1-rank fit"
+        local result="${lines#*"of $np:"}"
+        [ -n "${first:-}" ] || first="$result"
+        [ "$result" = "$first" ] || fail "a $np-rank fit differs from the 1-rank fit"
     done
     echo "versioned import: OK (SparseFactorDistributed builds by version; fits under mpirun -np 1, 2, 3 agree bit for bit)"
 }
