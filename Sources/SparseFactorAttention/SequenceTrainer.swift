@@ -244,42 +244,39 @@ public final class SequenceTrainer {
     }
 
     /// The same gradients with the batch cut into ``gradientChunks`` pieces spread over `group`: each rank
-    /// computes its pieces' gradients (each weighted by its share of the batch), every piece's gradient
-    /// and statistics are gathered on every rank, and they are added in piece order.
+    /// computes its pieces' gradients (each weighted by its share of the batch), and they are added in a
+    /// fixed tree over the pieces (``ProcessGroup/treeSum(pieces:length:piece:)``); the pieces' losses and
+    /// correct counts are gathered and added in piece order.
     private func gradients(of indices: [Int], splitOver group: any ProcessGroup, cpuStart: Double) throws -> BatchGradients {
         let chunks = min(gradientChunks, indices.count)
         let parameters = model.parameters
         let count = parameters.reduce(0) { $0 + $1.value.count }
-        var local: [Float] = []
-        var statistics: [Double] = []   // per piece: summed loss, correct predictions
-        let mine = group.pieces(chunks)
-        local.reserveCapacity(mine.count * count)
-        for chunk in mine {
+        var statistics: [Double] = []   // per piece of this rank: summed loss, correct predictions
+        let sum: [Float] = try group.treeSum(pieces: chunks, length: count) { chunk in
             let piece = Array(indices[(chunk * indices.count / chunks)..<((chunk + 1) * indices.count / chunks)])
             optimizer.zeroGradients()
             // Every piece its own dropout masks: the step's ID is (step, piece).
             let (loss, correct) = try forwardBackward(piece, stepID: progress.globalStep * chunks + chunk)
-            let weight = Float(piece.count) / Float(indices.count)
-            for p in parameters { local.append(contentsOf: p.gradient.values.lazy.map { $0 * weight }) }
             statistics += [Double(loss) * Double(piece.count), Double(correct)]
+            let weight = Float(piece.count) / Float(indices.count)
+            var flat: [Float] = []
+            flat.reserveCapacity(count)
+            for p in parameters { flat.append(contentsOf: p.gradient.values.lazy.map { $0 * weight }) }
+            return flat
         }
-        let cpuSeconds = processCPUSeconds() - cpuStart
-        let all = try group.allGather(local, counts: group.counts(chunks, each: count))
-        let gathered = try group.allGather([cpuSeconds] + statistics,
-                                           counts: (0..<group.size).map { 1 + 2 * group.pieces(chunks, rank: $0).count })
         var offset = 0
         for p in parameters {
+            let n = p.value.count
             p.gradient.values.withUnsafeMutableBufferPointer { g in
-                all.withUnsafeBufferPointer { a in
-                    for i in 0..<g.count {
-                        var sum: Float = 0
-                        for chunk in 0..<chunks { sum += a[chunk * count + offset + i] }
-                        g[i] = sum
-                    }
+                sum.withUnsafeBufferPointer { s in
+                    for i in 0..<n { g[i] = s[offset + i] }
                 }
             }
-            offset += p.value.count
+            offset += n
         }
+        let cpuSeconds = processCPUSeconds() - cpuStart
+        let gathered = try group.allGather([cpuSeconds] + statistics,
+                                           counts: (0..<group.size).map { 1 + 2 * group.pieces(chunks, rank: $0).count })
         var result = BatchGradients(lossSum: 0, correct: 0, cpuSeconds: 0)
         var at = 0
         for rank in 0..<group.size {   // rank order is piece order

@@ -56,3 +56,74 @@ public final class SingleProcess: ProcessGroup {
         return local
     }
 }
+
+extension ProcessGroup {
+    /// The sum of `count` pieces' vectors of `length` numbers, added in a fixed binary tree over the
+    /// pieces (node `lo..<hi` = node `lo..<mid` + node `mid..<hi`, `mid = lo + (hi − lo) / 2`), so the
+    /// result is bit-identical for any group size. Every rank calls it; `piece(p)` is asked for this
+    /// rank's pieces only (``pieces(_:rank:)``, in increasing order). Each rank adds up the largest
+    /// subtrees that lie inside its share and sends only those (at most 2·log2(count) vectors, one when
+    /// the share is a subtree), so a rank receives about `size` vectors instead of `count`.
+    ///
+    /// ```swift
+    /// let group: any ProcessGroup = SingleProcess()
+    /// let sum = try group.treeSum(pieces: 12, length: 3) { p in [Float](repeating: Float(p), count: 3) }
+    /// print(sum)   // [66.0, 66.0, 66.0]
+    /// ```
+    public func treeSum<Scalar: BinaryFloatingPoint & BitwiseCopyable>(
+        pieces count: Int, length: Int, piece: (Int) throws -> [Scalar]
+    ) throws -> [Scalar] {
+        guard count >= 1, length >= 0 else {
+            throw SparseFactorError.invalidArgument("a tree sum needs at least one piece and a length ≥ 0, got \(count) pieces of \(length)")
+        }
+        var leaves: [Range<Int>: [Scalar]] = [:]   // this rank's pieces, as one-piece nodes
+        for p in pieces(count) {
+            let values = try piece(p)
+            guard values.count == length else {
+                throw SparseFactorError.shapeMismatch(expected: "piece \(p) of \(length) numbers", got: "\(values.count)")
+            }
+            leaves[p..<(p + 1)] = values
+        }
+        let root = 0..<count
+        let covers = (0..<size).map { PieceTree.cover(pieces(count, rank: $0), node: root) }
+        var local: [Scalar] = []
+        local.reserveCapacity(covers[rank].count * length)
+        for node in covers[rank] { local += PieceTree.sum(node, available: leaves) }
+        let all = try allGather(local, counts: covers.map { $0.count * length })
+        var available: [Range<Int>: [Scalar]] = [:]
+        var at = 0
+        for cover in covers {
+            for node in cover {
+                available[node] = Array(all[at..<(at + length)])
+                at += length
+            }
+        }
+        return PieceTree.sum(root, available: available)
+    }
+}
+
+/// The fixed binary tree of ``ProcessGroup/treeSum(pieces:length:piece:)``.
+enum PieceTree {
+    static func split(_ node: Range<Int>) -> (Range<Int>, Range<Int>) {
+        let mid = node.lowerBound + node.count / 2
+        return (node.lowerBound..<mid, mid..<node.upperBound)
+    }
+
+    /// The largest nodes of the tree under `node` that lie inside `range`, in increasing order.
+    static func cover(_ range: Range<Int>, node: Range<Int>) -> [Range<Int>] {
+        if range.isEmpty || !range.overlaps(node) { return [] }
+        if range.lowerBound <= node.lowerBound && node.upperBound <= range.upperBound { return [node] }
+        let (left, right) = split(node)
+        return cover(range, node: left) + cover(range, node: right)
+    }
+
+    /// A node's sum: given, or its children's sums added element by element.
+    static func sum<Scalar: BinaryFloatingPoint>(_ node: Range<Int>, available: [Range<Int>: [Scalar]]) -> [Scalar] {
+        if let given = available[node] { return given }
+        let (left, right) = split(node)
+        var total = sum(left, available: available)
+        let other = sum(right, available: available)
+        for i in total.indices { total[i] += other[i] }
+        return total
+    }
+}

@@ -15,7 +15,7 @@ import Testing
         #expect(try MPIProcessGroup.world() === world)
         #expect(world.libraryVersion.contains("MPI"), "version line: \(world.libraryVersion)")
 
-        let doubles: [Double] = [1.5, -0.0, .infinity, 3e-310]
+        let doubles: [Double] = [1.5, -0.0, .infinity, .leastNonzeroMagnitude]
         let gathered = try world.allGather(doubles, counts: [4])
         #expect(gathered.map(\.bitPattern) == doubles.map(\.bitPattern))
         let floats: [Float] = [2, 7, -1]
