@@ -5,9 +5,10 @@
  * under load (each pool spins while the other holds the cores). So the parallelism of a
  * GEMM is ours: the output is cut into fixed blocks (rows, or columns when there are few
  * rows), each block is one single-threaded cblas call, and sf_parallel_rows hands the blocks
- * to our threads. OpenBLAS is made single-threaded once, at the first sf_gemm call.
- * Side effect: from then on every OpenBLAS/LAPACK call in the process runs single-threaded,
- * including the LAPACKE SVDs of lapack.c; those are off the training path.
+ * to our threads. OpenBLAS is made single-threaded once, at the first sf_gemm or LAPACK call
+ * (sf_blas_single_threaded): from then on every OpenBLAS/LAPACK call in the process runs
+ * single-threaded, including the LAPACKE SVDs of lapack.c (which otherwise ran on OpenBLAS's
+ * own pool beside the spinning OpenMP threads, 5x slower on 2 cores).
  *
  * Determinism. The blocks depend only on (m, n, k), never on the thread count, and each
  * block is computed by one thread with the same cblas call, so the result is bit-identical
@@ -26,6 +27,8 @@ extern void openblas_set_num_threads(int);
 static pthread_once_t blas_threads_once = PTHREAD_ONCE_INIT;
 
 static void make_blas_single_threaded(void) { openblas_set_num_threads(1); }
+
+void sf_blas_single_threaded(void) { pthread_once(&blas_threads_once, make_blas_single_threaded); }
 
 /* At most this many blocks per GEMM (enough to balance a few threads), and at least this many
  * rows or columns per block (so a block stays a BLAS-sized problem). */
@@ -74,7 +77,7 @@ static void gemm_blocks(void *ctx, int64_t begin, int64_t end) {
 }
 
 static void gemm_parallel(gemm_job *job) {
-    pthread_once(&blas_threads_once, make_blas_single_threaded);
+    sf_blas_single_threaded();
     /* Split the longer output side; the block layout is a function of the shape only. */
     job->split_columns = job->n > job->m;
     const int64_t extent = job->split_columns ? job->n : job->m;

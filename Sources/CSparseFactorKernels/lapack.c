@@ -2,6 +2,7 @@
  * Nothing here is hand-written linear algebra: the wrappers only check sizes, keep the
  * caller's matrix intact (LAPACK overwrites its input) and turn LAPACK's info into an
  * sf_status. */
+#include "parallel.h"
 #include "sparse_factor_kernels.h"
 
 #include <lapacke.h>
@@ -22,6 +23,7 @@ int sf_svd_f64(double *s, double *u, double *vt, const double *a, int64_t m, int
     if (!work) return SF_ERR_MEMORY;
     memcpy(work, a, (size_t)(m * n) * sizeof(double));
     const int want_vectors = u != NULL;
+    sf_blas_single_threaded();
     /* With jobz = 'N' LAPACK references neither u nor vt, but LAPACKE's row-major path still
      * requires ldvt >= n; a one-element dummy stands in for both. */
     double dummy[1] = {0};

@@ -31,4 +31,9 @@ void sf_parallel_items(sf_item_fn fn, void *ctx, int64_t items, int max_slots, i
  * other. fn must compute a row the same way whichever thread runs it (all row kernels do). */
 void sf_parallel_rows_dynamic(sf_rows_fn fn, void *ctx, int64_t rows, int64_t work_per_row);
 
+/* Makes OpenBLAS single-threaded, once per process (before the first BLAS or LAPACK call): the
+ * parallelism of dense products is ours (dense.c), and an OpenBLAS pool beside the OpenMP one
+ * oversubscribes the cores (each spins while the other holds them). */
+void sf_blas_single_threaded(void);
+
 #endif
