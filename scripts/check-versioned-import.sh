@@ -19,11 +19,16 @@ git clone -q "$root" "$work/SparseFactor"
 git -C "$work/SparseFactor" -c user.name=check -c user.email=check@localhost tag "$version"
 fail() { echo "versioned import: FAILED: $*" >&2; exit 1; }
 
+# make_consumer NAME: scripts/consumers/NAME as a package in $work/NAME, depending on this clone by version.
+make_consumer() {
+    mkdir -p "$work/$1"
+    cp -r "$root/scripts/consumers/$1/Sources" "$work/$1/"
+    sed "s|@LIBRARY@|$work/SparseFactor|; s|@VERSION@|$version|" "$root/scripts/consumers/$1/Package.swift.in" > "$work/$1/Package.swift"
+}
+
 check_core() {
     local consumer="$work/core"
-    mkdir -p "$consumer"
-    cp -r "$root/scripts/consumers/core/Sources" "$consumer/"
-    sed "s|@LIBRARY@|$work/SparseFactor|; s|@VERSION@|$version|" "$root/scripts/consumers/core/Package.swift.in" > "$consumer/Package.swift"
+    make_consumer core
     echo "versioned import: building a consumer of SparseFactorCore $version (from: \"$version\")"
     swift build -c release --package-path "$consumer" --product CoreConsumer 2>&1 | tail -n 1
     local binary="$consumer/.build/release/CoreConsumer"
@@ -65,9 +70,7 @@ check_readme() {
 
 check_distributed() {
     local consumer="$work/distributed"
-    mkdir -p "$consumer"
-    cp -r "$root/scripts/consumers/distributed/Sources" "$consumer/"
-    sed "s|@LIBRARY@|$work/SparseFactor|; s|@VERSION@|$version|" "$root/scripts/consumers/distributed/Package.swift.in" > "$consumer/Package.swift"
+    make_consumer distributed
     echo "versioned import: building a consumer of SparseFactorDistributed $version (from: \"$version\")"
     swift build -c release --package-path "$consumer" --product DistributedConsumer 2>&1 | tail -n 1
     local binary="$consumer/.build/release/DistributedConsumer" lines

@@ -209,22 +209,11 @@ public final class FactorizationObjective {
         let (n, k, m) = (Int64(topology.size), Int64(topology.linksPerRow), Int64(factorCount))
         var losses = [Double](repeating: 0, count: chunks.count)
         var partials = [Scalar](repeating: 0, count: chunks.count * values.count)
-        let status = values.withUnsafeBufferPointer { w in
-            a.withUnsafeBufferPointer { a in
-                topology.columnIndex.withUnsafeBufferPointer { cols in
-                    topology.transposedStart.withUnsafeBufferPointer { tptr in
-                        topology.transposedLinks.withUnsafeBufferPointer { tlink in
-                            scratch.withUnsafeMutableBufferPointer { work in
-                                losses.withUnsafeMutableBufferPointer { l in
-                                    partials.withUnsafeMutableBufferPointer { p in
-                                        kernel(l.baseAddress, p.baseAddress, work.baseAddress, a.baseAddress, w.baseAddress,
-                                               cols.baseAddress, tptr.baseAddress, tlink.baseAddress, m, n, k, Int64(work.count),
-                                               Int64(chunks.lowerBound), Int64(chunks.upperBound))
-                                    }
-                                }
-                            }
-                        }
-                    }
+        let status = losses.withUnsafeMutableBufferPointer { l in
+            partials.withUnsafeMutableBufferPointer { p in
+                withKernelTables(values: values, target: a, scratch: &scratch) { w, a, cols, tptr, tlink, work, count in
+                    kernel(l.baseAddress, p.baseAddress, work, a, w, cols, tptr, tlink, m, n, k, count,
+                           Int64(chunks.lowerBound), Int64(chunks.upperBound))
                 }
             }
         }
@@ -265,21 +254,33 @@ public final class FactorizationObjective {
     ) throws -> Double {
         let (n, k, m) = (Int64(topology.size), Int64(topology.linksPerRow), Int64(factorCount))
         var loss = 0.0
-        let status = values.withUnsafeBufferPointer { w in
+        let status = withKernelTables(values: values, target: a, scratch: &scratch) { w, a, cols, tptr, tlink, work, count in
+            kernel(&loss, gradient, work, a, w, cols, tptr, tlink, m, n, k, count)
+        }
+        try checkKernel(status, "objective")
+        return loss
+    }
+
+    /// `body` with the arguments every objective kernel takes, as pointers: the values, A, the topology's
+    /// column index and transposed tables, and the scratch with its length. The pointers live for the call only.
+    private func withKernelTables<Scalar>(
+        values: [Scalar], target a: [Scalar], scratch: inout [Scalar],
+        _ body: (UnsafePointer<Scalar>?, UnsafePointer<Scalar>?, UnsafePointer<Int64>?, UnsafePointer<Int64>?, UnsafePointer<Int64>?,
+                 UnsafeMutablePointer<Scalar>?, Int64) -> Int32
+    ) -> Int32 {
+        values.withUnsafeBufferPointer { w in
             a.withUnsafeBufferPointer { a in
                 topology.columnIndex.withUnsafeBufferPointer { cols in
                     topology.transposedStart.withUnsafeBufferPointer { tptr in
                         topology.transposedLinks.withUnsafeBufferPointer { tlink in
                             scratch.withUnsafeMutableBufferPointer { work in
-                                kernel(&loss, gradient, work.baseAddress, a.baseAddress, w.baseAddress,
-                                       cols.baseAddress, tptr.baseAddress, tlink.baseAddress, m, n, k, Int64(work.count))
+                                body(w.baseAddress, a.baseAddress, cols.baseAddress, tptr.baseAddress, tlink.baseAddress,
+                                     work.baseAddress, Int64(work.count))
                             }
                         }
                     }
                 }
             }
         }
-        try checkKernel(status, "objective")
-        return loss
     }
 }
