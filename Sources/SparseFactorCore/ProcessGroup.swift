@@ -86,6 +86,10 @@ extension ProcessGroup {
         }
         let root = 0..<count
         let covers = (0..<size).map { PieceTree.cover(pieces(count, rank: $0), node: root) }
+        // Every rank's subtree sums are gathered here, beside this rank's pieces.
+        try MemoryBudget.check("the gathered sums of \(count) pieces of \(length) numbers",
+                               counts: [covers.reduce(0) { $0 + $1.count } + pieces(count).count, length],
+                               scalarBytes: MemoryLayout<Scalar>.stride)
         var local: [Scalar] = []
         local.reserveCapacity(covers[rank].count * length)
         for node in covers[rank] { local += PieceTree.sum(node, available: leaves) }
