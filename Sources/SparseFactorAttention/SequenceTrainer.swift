@@ -245,7 +245,7 @@ public final class SequenceTrainer {
 
     /// The same gradients with the batch cut into ``gradientChunks`` pieces spread over `group`: each rank
     /// computes its pieces' gradients (each weighted by its share of the batch), and they are added in a
-    /// fixed tree over the pieces (``ProcessGroup/treeSum(pieces:length:piece:)``); the pieces' losses and
+    /// fixed tree over the pieces (`ProcessGroup.treeSum(pieces:length:piece:)`); the pieces' losses and
     /// correct counts are gathered and added in piece order.
     private func gradients(of indices: [Int], splitOver group: any ProcessGroup, cpuStart: Double) throws -> BatchGradients {
         let chunks = min(gradientChunks, indices.count)

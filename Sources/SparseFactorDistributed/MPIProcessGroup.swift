@@ -2,7 +2,7 @@ import Foundation
 import SparseFactorCore
 internal import CSparseFactorMPI
 
-/// The processes of an MPI job (Open MPI's `mpirun -np R …`) as a ``ProcessGroup``: the world
+/// The processes of an MPI job (Open MPI's `mpirun -np R …`) as a `ProcessGroup`: the world
 /// communicator, with every rank's pieces gathered by `MPI_Allgatherv`.
 ///
 /// Fitting (`fitFactors(_:options:group:)`) and training (`SequenceTrainer`'s `group`) take any
@@ -44,7 +44,7 @@ public final class MPIProcessGroup: ProcessGroup {
     }
 
     /// The world communicator, initialized on the first call (`MPI_Init_thread`); later calls
-    /// return the same group. Throws ``SparseFactorError/io(_:)`` when MPI cannot start or has been finalized.
+    /// return the same group. Throws `SparseFactorError.io` when MPI cannot start or has been finalized.
     public static func world() throws -> MPIProcessGroup {
         if let shared { return shared }
         guard !finalized else { throw SparseFactorError.io("MPI has been finalized in this process; it cannot start again") }

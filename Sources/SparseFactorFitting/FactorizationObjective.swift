@@ -134,7 +134,7 @@ public final class FactorizationObjective {
     }
 
     /// The loss and its gradient with the kernel's chunks spread over `group`: each rank computes
-    /// its share (``ProcessGroup/pieces(_:rank:)``), every chunk's loss and gradient is gathered on
+    /// its share (`ProcessGroup.pieces(_:rank:)`), every chunk's loss and gradient is gathered on
     /// every rank, and they are added in chunk order, as ``evaluate(_:gradient:)`` adds them, so
     /// the result is bit for bit that of ``evaluate(_:gradient:)`` for any group size. Every rank
     /// must call it with the same values. Memory: `chunkCount · M·N·K` scalars more (the gathered

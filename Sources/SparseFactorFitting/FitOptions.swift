@@ -8,7 +8,7 @@ public enum FitAlgorithm: String, Sendable, CaseIterable, Codable {
     case adam
 }
 
-/// How ``fitFactors(_:options:progress:)`` learns the factors and when it stops.
+/// How ``fitFactors(_:options:group:progress:)`` learns the factors and when it stops.
 ///
 /// The run stops at the first of: `maxIterations` iterations, a small gradient
 /// (`gradientTolerance`), a small improvement of the loss (`relativeImprovementTolerance`),
@@ -149,7 +149,7 @@ public struct FitHistoryEntry: Sendable, Equatable, Codable {
     public let seconds: Double
 }
 
-/// What ``fitFactors(_:options:progress:)`` learned.
+/// What ``fitFactors(_:options:group:progress:)`` learned.
 public struct FitResult: Sendable {
     /// The learned factors; `chain.denseMatrix()` is the approximation.
     public let chain: FactorChain<Double>

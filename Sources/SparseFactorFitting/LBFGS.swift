@@ -1,5 +1,5 @@
 import SparseFactorCore
-/// What an optimizer hands back to ``fitFactors(_:options:progress:)``.
+/// What an optimizer hands back to ``fitFactors(_:options:group:progress:)``.
 struct OptimizerOutcome {
     var values: [Double]
     var loss: Double

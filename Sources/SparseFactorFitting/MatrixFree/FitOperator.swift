@@ -10,7 +10,7 @@ import Foundation
 /// fresh probes every step, so every step's gradient is an unbiased estimate of the dense objective's,
 /// and a small p suffices: prefer it (the relative-improvement test is off then, as the loss is noisy). The result's error is exact for
 /// N ≤ `matrixFree.exactErrorLimit`, else estimated from held-out probes with a 95% interval.
-/// Scaling, starts, stopping rules and determinism are those of the dense ``fitFactors(_:options:progress:)``:
+/// Scaling, starts, stopping rules and determinism are those of the dense ``fitFactors(_:options:group:progress:)``:
 /// the same operator, options and seed give bit-identical factors for any thread count.
 ///
 /// ```swift

@@ -1,6 +1,6 @@
 import SparseFactorCore
 
-/// How a matrix-free fit (``fitFactors(operator:options:matrixFree:progress:)``) probes the operator
+/// How a matrix-free fit (``fitFactors(operator:options:matrixFree:group:progress:)``) probes the operator
 /// and how it measures the result.
 ///
 /// ```swift

@@ -13,7 +13,7 @@ import Foundation
 /// backward on blocks of at most 32 probe columns, so it costs O(M·N·K·p) and keeps O(N·(M·K + p))
 /// numbers: the probes and A·Ω (N·p each), one block's activations (M·N·32) and the gradient (M·N·K).
 /// Each block's loss and gradient are computed on their own and added in block order, and the kernels
-/// give each row one owner, so the results do not depend on the thread count. With a ``group`` the
+/// give each row one owner, so the results do not depend on the thread count. With a process group the
 /// blocks are spread over its ranks (each draws and multiplies only its own probes) and every block's
 /// results are gathered on every rank before the same ordered sum: bit-identical for any group size,
 /// at the cost of the gathered gradients (blocks × M·N·K numbers) on every rank.
