@@ -44,8 +44,8 @@ public final class SequenceTrainer {
     public var onEpoch: ((EpochReport) -> Void)?
     /// Processes that share every step and every evaluation (data parallelism), or nil for this
     /// process alone. Each training batch is cut into ``gradientChunks`` pieces spread over the
-    /// ranks; every piece's gradient is gathered on every rank and they are added in piece order,
-    /// so runs on 1, 2 or 3 ranks give bit-identical parameters, losses and optimizer states (a run
+    /// ranks, and the pieces' gradients are added in a fixed binary tree over the pieces on every
+    /// rank, so runs on 1, 2 or 3 ranks give bit-identical parameters, losses and optimizer states (a run
     /// without a group takes the batch in one piece and differs from them in the last bits). Every
     /// rank must make the same trainer (same options, seed and data); only rank 0 writes checkpoints.
     public var group: (any ProcessGroup)?
