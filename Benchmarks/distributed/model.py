@@ -7,8 +7,10 @@ Markdown tables of docs/distributed.md.
 
 Rules (Sources/SparseFactorCore/ProcessGroup.swift, SequenceTrainer, FactorizationObjective):
   - training: a batch is cut into C pieces; the pieces' gradients are added in a fixed binary tree;
-    rank r sends the sums of the largest whole subtrees inside its share (its "cover") and every rank
-    receives every rank's vectors (MPI_Allgatherv), then 2 doubles per piece and 1 per rank of statistics;
+    rank r adds up the largest whole subtrees inside its share (its "cover"); every rank then takes one
+    slice (1/R) of the vector: MPI_Alltoallv sends it that slice of every rank's subtrees, it adds them up
+    the tree, and MPI_Allgatherv gathers the slices (a reduce-scatter and an all-gather in a fixed order);
+    then 2 doubles per piece and 1 per rank of statistics;
   - dense fit: the objective's chunks (at most 8) are split; every chunk's gradient (M*N*K doubles)
     and loss is gathered on every rank, then added in chunk order.
 Inputs: parameter counts and step times measured by `sparsefactor bench step` / `train` (results/attention/
@@ -64,8 +66,9 @@ def main():
     alpha = args.latency_us * 1e-6
     ranks = [8, 16, 32, 64]
 
-    print(f"Network: {args.bandwidth_gbit:g} Gbit/s per machine, {args.latency_us:g} µs a message; an allgather "
-          "of V vectors of S bytes costs ⌈log2 R⌉·α + (V − own)·S/β on each machine (recursive doubling).")
+    print(f"Network: {args.bandwidth_gbit:g} Gbit/s per machine, {args.latency_us:g} µs a message. Per step a machine "
+          "receives the other machines' subtree sums of its slice, (V − own)·S/R bytes (MPI_Alltoallv, R − 1 messages), "
+          "and the other slices, (R − 1)·S/R (MPI_Allgatherv, ⌈log2 R⌉ messages), then the statistics (⌈log2 R⌉ messages).")
     print()
     print(f"### Training: weak scaling, batch 40 per machine, {args.pieces_per_rank} pieces per machine (C = {args.pieces_per_rank}·R)")
     print()
@@ -78,15 +81,15 @@ def main():
         for r in ranks:
             v = vectors_sent(args.pieces_per_rank * r, r)
             own = v / r
-            nbytes = (v - own) * size
-            t = math.ceil(math.log2(r)) * alpha * 2 + nbytes / beta   # gradients and statistics: two gathers
+            nbytes = (v - own) * size / r + (r - 1) * size / r
+            t = ((r - 1) + 2 * math.ceil(math.log2(r))) * alpha + nbytes / beta
             received.append(nbytes)
             modelled.append(ms + 1e3 * t)
         eff = ms / modelled[-1]
         print(f"| {model} | {task} | {params:,} | {size / 1e6:.2f} MB | " + ", ".join(f"{b / 1e6:.0f} MB" if b >= 1e7 else f"{b / 1e6:.1f} MB" for b in received)
               + f" | {ms:.0f} ms | " + ", ".join(f"{t:.0f} ms" for t in modelled) + f" | {100 * eff:.0f}% |")
     print()
-    print("Vectors sent per step with the default 12 pieces of one batch (the tree's covers): "
+    print("Subtree sums per step with the default 12 pieces of one batch (the covers, all ranks together): "
           + ", ".join(f"R = {r}: {vectors_sent(12, r)}" for r in (1, 2, 3, 4, 6, 8, 12)) + " (every piece: 12).")
     print()
     print("### Dense fit: bytes per evaluation")

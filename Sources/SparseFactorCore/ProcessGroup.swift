@@ -22,6 +22,10 @@ public protocol ProcessGroup: AnyObject {
     /// Every rank's `local` concatenated in rank order; `counts[r]` is rank r's element count
     /// (so `local.count == counts[rank]`). Every rank must call it with the same `counts`.
     func allGather<Scalar: BitwiseCopyable>(_ local: [Scalar], counts: [Int]) throws -> [Scalar]
+    /// A personalized exchange: this rank's `send` holds, in rank order, `sendCounts[s]` elements for
+    /// each rank s; the result holds, in rank order, the `receiveCounts[r]` elements rank r sent to this
+    /// one. Every rank must call it (with counts that agree: rank r's `sendCounts[s]` is rank s's `receiveCounts[r]`).
+    func allToAll<Scalar: BitwiseCopyable>(_ send: [Scalar], sendCounts: [Int], receiveCounts: [Int]) throws -> [Scalar]
 }
 
 extension ProcessGroup {
@@ -55,6 +59,14 @@ public final class SingleProcess: ProcessGroup {
         }
         return local
     }
+
+    public func allToAll<Scalar: BitwiseCopyable>(_ send: [Scalar], sendCounts: [Int], receiveCounts: [Int]) throws -> [Scalar] {
+        guard sendCounts == [send.count], receiveCounts == sendCounts else {
+            throw SparseFactorError.shapeMismatch(expected: "send and receive counts [\(send.count)] for one process",
+                                                  got: "\(sendCounts) and \(receiveCounts)")
+        }
+        return send
+    }
 }
 
 extension ProcessGroup {
@@ -62,8 +74,10 @@ extension ProcessGroup {
     /// pieces (node `lo..<hi` = node `lo..<mid` + node `mid..<hi`, `mid = lo + (hi − lo) / 2`), so the
     /// result is bit-identical for any group size. Every rank calls it; `piece(p)` is asked for this
     /// rank's pieces only (``pieces(_:rank:)``, in increasing order). Each rank adds up the largest
-    /// subtrees that lie inside its share and sends only those (at most 2·log2(count) vectors, one when
-    /// the share is a subtree), so a rank receives about `size` vectors instead of `count`.
+    /// subtrees that lie inside its share; then every rank takes one slice of the vector: it receives
+    /// that slice of every rank's subtrees (``allToAll(_:sendCounts:receiveCounts:)``), adds them up the
+    /// tree, and the slices are gathered (``allGather(_:counts:)``). A rank so receives about twice the
+    /// vector's length, whatever the group's size (a reduce-scatter and an all-gather, in a fixed order).
     ///
     /// ```swift
     /// let group: any ProcessGroup = SingleProcess()
@@ -85,24 +99,29 @@ extension ProcessGroup {
             leaves[p..<(p + 1)] = values
         }
         let root = 0..<count
+        if size == 1 { return PieceTree.sum(root, available: leaves) }
         let covers = (0..<size).map { PieceTree.cover(pieces(count, rank: $0), node: root) }
-        // Every rank's subtree sums are gathered here, beside this rank's pieces.
-        try MemoryBudget.check("the gathered sums of \(count) pieces of \(length) numbers",
-                               counts: [covers.reduce(0) { $0 + $1.count } + pieces(count).count, length],
+        let slices = (0..<size).map { (($0 * length) / size)..<((($0 + 1) * length) / size) }
+        // This rank's subtree sums, and the slices of every rank's subtrees it receives.
+        try MemoryBudget.check("the subtree sums of \(count) pieces of \(length) numbers",
+                               counts: [covers[rank].count + covers.reduce(0) { $0 + $1.count } / size + 2, length],
                                scalarBytes: MemoryLayout<Scalar>.stride)
-        var local: [Scalar] = []
-        local.reserveCapacity(covers[rank].count * length)
-        for node in covers[rank] { local += PieceTree.sum(node, available: leaves) }
-        let all = try allGather(local, counts: covers.map { $0.count * length })
+        let mine = covers[rank].map { PieceTree.sum($0, available: leaves) }
+        var send: [Scalar] = []
+        send.reserveCapacity(mine.count * length)
+        for slice in slices { for vector in mine { send += vector[slice] } }
+        let received = try allToAll(send, sendCounts: slices.map { $0.count * mine.count },
+                                    receiveCounts: covers.map { $0.count * slices[rank].count })
         var available: [Range<Int>: [Scalar]] = [:]
         var at = 0
+        let width = slices[rank].count
         for cover in covers {
             for node in cover {
-                available[node] = Array(all[at..<(at + length)])
-                at += length
+                available[node] = Array(received[at..<(at + width)])
+                at += width
             }
         }
-        return PieceTree.sum(root, available: available)
+        return try allGather(PieceTree.sum(root, available: available), counts: slices.map(\.count))
     }
 }
 

@@ -81,6 +81,33 @@ public final class MPIProcessGroup: ProcessGroup {
         return out
     }
 
+    public func allToAll<Scalar: BitwiseCopyable>(_ send: [Scalar], sendCounts: [Int], receiveCounts: [Int]) throws -> [Scalar] {
+        guard sendCounts.count == size, receiveCounts.count == size, sendCounts.allSatisfy({ $0 >= 0 }), receiveCounts.allSatisfy({ $0 >= 0 }),
+              sendCounts.reduce(0, &+) == send.count else {
+            throw SparseFactorError.shapeMismatch(expected: "\(size) send counts adding up to \(send.count) elements and \(size) receive counts, all ≥ 0",
+                                                  got: "\(sendCounts) and \(receiveCounts)")
+        }
+        let stride = MemoryLayout<Scalar>.stride
+        guard let sent = MemoryBudget.total(sendCounts.map { [$0, stride] }), sent <= Int(Int32.max),
+              let bytes = MemoryBudget.total(receiveCounts.map { [$0, stride] }), bytes <= Int(Int32.max) else {
+            throw SparseFactorError.tooLarge("exchanging \(send.count) and \(receiveCounts.reduce(0, &+)) elements of \(stride) bytes: over MPI's 2 GiB per call")
+        }
+        let elements = receiveCounts.reduce(0, +)
+        var out = [Scalar](unsafeUninitializedCapacity: elements) { _, initialized in initialized = elements }
+        let sendBytes = sendCounts.map { Int64($0 * stride) }, receiveBytes = receiveCounts.map { Int64($0 * stride) }
+        let status = send.withUnsafeBytes { s in
+            out.withUnsafeMutableBytes { r in
+                sendBytes.withUnsafeBufferPointer { sc in
+                    receiveBytes.withUnsafeBufferPointer { rc in
+                        sf_mpi_alltoallv_bytes(r.baseAddress, rc.baseAddress, s.baseAddress, sc.baseAddress, Int32(size))
+                    }
+                }
+            }
+        }
+        try Self.check(status, "exchanging \(send.count) and \(elements) elements among \(size) ranks (MPI_Alltoallv)")
+        return out
+    }
+
     /// Ends MPI in this process (`MPI_Finalize`); call it once, after the last collective call, on every rank.
     public func finalize() {
         guard Self.shared === self else { return }

@@ -45,6 +45,17 @@ import Testing
         }
     }
 
+    @Test func allToAllDeliversEachRankItsPart() throws {
+        // Rank r sends [100r + s, …] (s + 1 copies) to rank s: rank s receives, in rank order, r's copies.
+        let received = try ThreadRanks.run(size: 3) { group in
+            let r = group.rank
+            let send = (0..<3).flatMap { s in [Double](repeating: Double(100 * r + s), count: s + 1) }
+            return try group.allToAll(send, sendCounts: [1, 2, 3], receiveCounts: [Int](repeating: r + 1, count: 3))
+        }
+        #expect(received[0] == [0, 100, 200])
+        #expect(received[2] == [2, 2, 2, 102, 102, 102, 202, 202, 202])
+    }
+
     @Test func aTreeSumRefusesBadPieces() throws {
         let group = SingleProcess()
         #expect(throws: SparseFactorError.self) { _ = try group.treeSum(pieces: 0, length: 3) { _ in [Float]() } }

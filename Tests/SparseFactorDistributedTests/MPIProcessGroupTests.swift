@@ -22,6 +22,9 @@ import Testing
         #expect(try world.allGather(floats, counts: [3]) == floats)
         #expect(try world.allGather([Double](), counts: [0]).isEmpty)
         #expect(world.pieces(8) == 0..<8 && world.counts(8, each: 3) == [24])
+        #expect(try world.allToAll(doubles, sendCounts: [4], receiveCounts: [4]).map(\.bitPattern) == doubles.map(\.bitPattern))
+        #expect(try world.treeSum(pieces: 5, length: 2) { p in [Double(p), 1] } == [10, 5])
+        #expect(throws: SparseFactorError.self) { _ = try world.allToAll(doubles, sendCounts: [3], receiveCounts: [4]) }
 
         #expect(throws: SparseFactorError.self) { _ = try world.allGather(doubles, counts: [3]) }       // not this rank's count
         #expect(throws: SparseFactorError.self) { _ = try world.allGather(doubles, counts: [4, 4]) }    // not one count per rank

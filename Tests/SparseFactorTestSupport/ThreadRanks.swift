@@ -3,12 +3,13 @@ import SparseFactorCore
 
 /// R ranks of a ``ProcessGroup`` as R threads of this process, for tests of the split computations
 /// without an MPI launcher: ``run(size:_:)`` calls `body` once per rank, each on its own thread,
-/// and ``ThreadRank/allGather(_:counts:)`` exchanges bytes through shared memory with a barrier.
-/// An independent implementation of the group's contract (rank-ordered concatenation), not MPI's.
+/// and ``ThreadRank/allGather(_:counts:)`` and ``ThreadRank/allToAll(_:sendCounts:receiveCounts:)`` exchange
+/// bytes through shared memory with a barrier. An independent implementation of the group's contract
+/// (rank-ordered concatenation, personalized exchange), not MPI's.
 package final class ThreadRanks: @unchecked Sendable {
     package let size: Int
     private let condition = NSCondition()
-    private var deposits: [[UInt8]]
+    private var deposits: [[[UInt8]]]   // per rank: its bytes for each destination (one entry: for every rank)
     private var arrived = 0, departed = 0, generation = 0
 
     private init(size: Int) {
@@ -34,16 +35,16 @@ package final class ThreadRanks: @unchecked Sendable {
         return try results.values.map { try $0!.get() }
     }
 
-    /// Every rank's bytes in rank order, once all `size` ranks have deposited theirs.
-    fileprivate func exchange(_ bytes: [UInt8], rank: Int) -> [UInt8] {
+    /// Every rank's deposit, in rank order, once all `size` ranks have made theirs.
+    fileprivate func exchange(_ parts: [[UInt8]], rank: Int) -> [[[UInt8]]] {
         condition.lock(); defer { condition.unlock() }
         while departed > 0 { condition.wait() }          // the previous exchange is still being read
-        deposits[rank] = bytes
+        deposits[rank] = parts
         arrived += 1
         let mine = generation
         if arrived == size { generation += 1; condition.broadcast() }
         while generation == mine { condition.wait() }
-        let all = deposits.flatMap { $0 }
+        let all = deposits
         departed += 1
         if departed == size { arrived = 0; departed = 0; condition.broadcast() }
         return all
@@ -65,15 +66,32 @@ package final class ThreadRank: ProcessGroup, @unchecked Sendable {
         guard counts.count == size, counts[rank] == local.count else {
             throw SparseFactorError.shapeMismatch(expected: "\(size) counts with rank \(rank)'s = \(local.count)", got: "\(counts)")
         }
-        let bytes = local.withUnsafeBytes { Array($0) }
-        let all = shared.exchange(bytes, rank: rank)
-        let total = counts.reduce(0, +)
-        guard all.count == total * MemoryLayout<Scalar>.stride else {
-            throw SparseFactorError.shapeMismatch(expected: "\(total) gathered elements", got: "\(all.count) bytes")
+        let all = shared.exchange([local.withUnsafeBytes { Array($0) }], rank: rank).flatMap { $0[0] }
+        return try Self.elements(all, count: counts.reduce(0, +))
+    }
+
+    package func allToAll<Scalar: BitwiseCopyable>(_ send: [Scalar], sendCounts: [Int], receiveCounts: [Int]) throws -> [Scalar] {
+        guard sendCounts.count == size, receiveCounts.count == size, sendCounts.reduce(0, +) == send.count else {
+            throw SparseFactorError.shapeMismatch(expected: "\(size) send counts adding up to \(send.count)", got: "\(sendCounts)")
         }
-        return [Scalar](unsafeUninitializedCapacity: total) { buffer, initialized in
-            all.withUnsafeBytes { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: $0) }
-            initialized = total
+        let stride = MemoryLayout<Scalar>.stride
+        let bytes = send.withUnsafeBytes { Array($0) }
+        var parts: [[UInt8]] = [], at = 0
+        for c in sendCounts {
+            parts.append(Array(bytes[at..<(at + c * stride)]))
+            at += c * stride
+        }
+        let all = shared.exchange(parts, rank: rank).flatMap { $0[rank] }
+        return try Self.elements(all, count: receiveCounts.reduce(0, +))
+    }
+
+    private static func elements<Scalar: BitwiseCopyable>(_ bytes: [UInt8], count: Int) throws -> [Scalar] {
+        guard bytes.count == count * MemoryLayout<Scalar>.stride else {
+            throw SparseFactorError.shapeMismatch(expected: "\(count) elements", got: "\(bytes.count) bytes")
+        }
+        return [Scalar](unsafeUninitializedCapacity: count) { buffer, initialized in
+            bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: $0) }
+            initialized = count
         }
     }
 }

@@ -21,6 +21,10 @@ void sf_mpi_abort(int code);
 /* out = every rank's `local` bytes in rank order; counts[r] is rank r's byte count (size entries, the
  * same on every rank, each and their sum at most INT_MAX: MPI counts are int). out: sum(counts) bytes. */
 int sf_mpi_allgatherv_bytes(void *out, const void *local, const int64_t *counts, int size);
+/* Every rank sends send_counts[s] bytes of `send` (in rank order s = 0, 1, ...) to rank s and receives
+ * receive_counts[r] bytes from rank r into `receive` (in rank order): MPI_Alltoallv of bytes. Counts: size
+ * entries each; every count and each array's sum at most INT_MAX. */
+int sf_mpi_alltoallv_bytes(void *receive, const int64_t *receive_counts, const void *send, const int64_t *send_counts, int size);
 /* The MPI library's own version line ("Open MPI v4.1.4, ..."), into text (at most capacity bytes with the NUL). */
 int sf_mpi_library_version(char *text, int capacity);
 /* The text of an MPI error code, into text (at most capacity bytes with the NUL). */
