@@ -90,23 +90,27 @@ extension ProcessGroup {
         guard count >= 1, length >= 0 else {
             throw SparseFactorError.invalidArgument("a tree sum needs at least one piece and a length ≥ 0, got \(count) pieces of \(length)")
         }
-        var leaves: [Range<Int>: [Scalar]] = [:]   // this rank's pieces, as one-piece nodes
+        let root = 0..<count
+        let covers = (0..<size).map { PieceTree.cover(pieces(count, rank: $0), node: root) }
+        let slices = (0..<size).map { (($0 * length) / size)..<((($0 + 1) * length) / size) }
+        // Held at once: the pieces being added up and this rank's subtree sums (⌈log2 count⌉ + 1 + its
+        // cover), then what it sends and the slices it receives (another cover, Σ covers / size + 1).
+        try MemoryBudget.check("the subtree sums of \(count) pieces of \(length) numbers",
+                               counts: [count.bitWidth - count.leadingZeroBitCount + 3 + 2 * covers[rank].count
+                                        + covers.reduce(0) { $0 + $1.count } / size, length],
+                               scalarBytes: MemoryLayout<Scalar>.stride)
+        // This rank's subtree sums, added as the pieces come.
+        var adder = PieceTree.StreamingSum<Scalar>(count: count)
+        var mine: [[Scalar]] = []
         for p in pieces(count) {
             let values = try piece(p)
             guard values.count == length else {
                 throw SparseFactorError.shapeMismatch(expected: "piece \(p) of \(length) numbers", got: "\(values.count)")
             }
-            leaves[p..<(p + 1)] = values
+            adder.add(values, piece: p)
+            mine += adder.take(nodes: covers[rank])
         }
-        let root = 0..<count
-        if size == 1 { return PieceTree.sum(root, available: leaves) }
-        let covers = (0..<size).map { PieceTree.cover(pieces(count, rank: $0), node: root) }
-        let slices = (0..<size).map { (($0 * length) / size)..<((($0 + 1) * length) / size) }
-        // This rank's subtree sums, and the slices of every rank's subtrees it receives.
-        try MemoryBudget.check("the subtree sums of \(count) pieces of \(length) numbers",
-                               counts: [covers[rank].count + covers.reduce(0) { $0 + $1.count } / size + 2, length],
-                               scalarBytes: MemoryLayout<Scalar>.stride)
-        let mine = covers[rank].map { PieceTree.sum($0, available: leaves) }
+        if size == 1 { return mine[0] }
         var send: [Scalar] = []
         send.reserveCapacity(mine.count * length)
         for slice in slices { for vector in mine { send += vector[slice] } }
@@ -127,6 +131,51 @@ extension ProcessGroup {
 
 /// The fixed binary tree of ``ProcessGroup/treeSum(pieces:length:piece:)``.
 enum PieceTree {
+    /// Adds pieces given in increasing order up the tree as they come: a stack of finished subtrees,
+    /// where two neighbours are replaced by their sum as soon as they are a node's two children. The
+    /// additions are those of ``sum(_:available:)``, with at most ⌈log2 count⌉ + 1 vectors held.
+    struct StreamingSum<Scalar: BinaryFloatingPoint> {
+        private var stack: [(node: Range<Int>, values: [Scalar])] = []
+        private let parents: [Range<Int>: (Range<Int>, Range<Int>)]   // every inner node, by its children's span
+
+        init(count: Int) {
+            var parents: [Range<Int>: (Range<Int>, Range<Int>)] = [:]
+            func visit(_ node: Range<Int>) {
+                guard node.count > 1 else { return }
+                let (left, right) = split(node)
+                parents[node] = (left, right)
+                visit(left)
+                visit(right)
+            }
+            visit(0..<count)
+            self.parents = parents
+        }
+
+        /// Piece `p` (the next one after the last piece added, or the first of a rank's share).
+        mutating func add(_ values: [Scalar], piece p: Int) {
+            stack.append((p..<(p + 1), values))
+            while stack.count >= 2 {
+                let right = stack[stack.count - 1], left = stack[stack.count - 2]
+                let joined = left.node.lowerBound..<right.node.upperBound
+                guard let children = parents[joined], children == (left.node, right.node) else { break }
+                var total = left.values
+                for i in total.indices { total[i] += right.values[i] }
+                stack.removeLast(2)
+                stack.append((joined, total))
+            }
+        }
+
+        /// The finished subtrees among `nodes`, taken off the stack (in increasing order).
+        mutating func take(nodes: [Range<Int>]) -> [[Scalar]] {
+            var out: [[Scalar]] = []
+            while let last = stack.last, nodes.contains(last.node) {
+                out.insert(last.values, at: 0)
+                stack.removeLast()
+            }
+            return out
+        }
+    }
+
     static func split(_ node: Range<Int>) -> (Range<Int>, Range<Int>) {
         let mid = node.lowerBound + node.count / 2
         return (node.lowerBound..<mid, mid..<node.upperBound)

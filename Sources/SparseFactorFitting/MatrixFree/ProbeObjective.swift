@@ -12,11 +12,11 @@ import Foundation
 /// The products A·Ω are taken once per probe set; an evaluation runs the chain kernels forward and
 /// backward on blocks of at most 32 probe columns, so it costs O(M·N·K·p) and keeps O(N·(M·K + p))
 /// numbers: the probes and A·Ω (N·p each), one block's activations (M·N·32) and the gradient (M·N·K).
-/// Each block's loss and gradient are computed on their own and added in block order, and the kernels
-/// give each row one owner, so the results do not depend on the thread count. With a process group the
-/// blocks are spread over its ranks (each draws and multiplies only its own probes) and every block's
-/// results are gathered on every rank before the same ordered sum: bit-identical for any group size,
-/// at the cost of the gathered gradients (blocks × M·N·K numbers) on every rank.
+/// Each block's loss and gradient are computed on their own; the losses are added in block order and
+/// the gradients in a fixed binary tree over the blocks (`ProcessGroup.treeSum`, about log2(blocks) + 2
+/// gradients held at once), and the kernels give each row one owner, so the results do not depend on
+/// the thread count. With a process group the blocks are spread over its ranks (each draws and
+/// multiplies only its own probes) and added in the same tree: bit-identical for any group size.
 ///
 /// ```swift
 /// let a = try SparseMatrix(size: 4096, entries: entries)
@@ -85,10 +85,11 @@ public final class ProbeObjective {
         let m = factorCount ?? topology.defaultFactorCount
         guard m >= 1 else { throw SparseFactorError.invalidArgument("a chain needs at least one factor, got \(m)") }
         let width = min(probes, Self.blockWidth)
-        // Probes and products (2·N·p), one block's activations, output and gradient ((M + 2)·N·32), the gradient and one
-        // block's (2·M·N·K), and with a group every block's gathered gradient (blocks·M·N·K).
-        let gathered = group == nil ? 0 : (probes + Self.blockWidth - 1) / Self.blockWidth
-        guard let count = MemoryBudget.total([[2, n, probes], [m + 2, n, width], [2 + gathered, m, topology.nonzerosPerFactor]]) else {
+        // Probes and products (2·N·p), one block's activations, output and gradient ((M + 2)·N·32), and the gradients
+        // of the tree sum over the blocks (⌈log2 blocks⌉ + 3, and with a group about 4 more for the exchange).
+        let blocks = (probes + Self.blockWidth - 1) / Self.blockWidth
+        let gradients = blocks.bitWidth - blocks.leadingZeroBitCount + 3 + (group == nil ? 0 : 4)
+        guard let count = MemoryBudget.total([[2, n, probes], [m + 2, n, width], [gradients, m, topology.nonzerosPerFactor]]) else {
             throw SparseFactorError.tooLarge("the matrix-free objective of \(m) factors of size \(n) with \(probes) probes needs more memory than can be counted")
         }
         try MemoryBudget.check("the matrix-free objective of \(m) factors of size \(n) with \(probes) probes", counts: [count],
@@ -153,10 +154,10 @@ public final class ProbeObjective {
         guard values.allSatisfy({ $0.isFinite }) else { return .nan }
         let kernels = ChainKernels<Double>(topology: topology, factorCount: factorCount, values: values, valuesBatchStride: 0)
         let inverseCount = 1 / Double(probeCount)
-        var sums: [Double] = []
-        var blockGradient = [Double](repeating: 0, count: values.count)
-        var local: [Double] = []   // with a group: this rank's blocks' gradients, to gather
-        for (omega, y) in zip(probeBlocks, targetBlocks) {
+        var sums: [Double] = []   // this rank's blocks' squared residuals, in block order
+        let first = myBlocks.lowerBound
+        gradient = try (group ?? SingleProcess()).treeSum(pieces: blockCount, length: values.count) { block in
+            let (omega, y) = (probeBlocks[block - first], targetBlocks[block - first])
             var (z, acts) = try kernels.forward(omega, keepActivations: true)
             var sum = 0.0
             for i in z.values.indices {
@@ -165,22 +166,11 @@ public final class ProbeObjective {
                 z.values[i] = r * inverseCount          // dL̂/d(PΩ) = R / p
             }
             sums.append(sum)
-            for i in blockGradient.indices { blockGradient[i] = 0 }
+            var blockGradient = [Double](repeating: 0, count: values.count)
             _ = try kernels.backward(input: omega, activations: acts, outputGradient: z, wantInputGradient: false,
                                      accumulatingInto: &blockGradient)
             acts = []
-            if group == nil {
-                for i in gradient.indices { gradient[i] += blockGradient[i] }   // block order
-            } else {
-                local += blockGradient
-            }
-        }
-        if group != nil {
-            let all = try gatheredInBlockOrder(local, each: values.count)
-            for block in 0..<blockCount {
-                let offset = block * values.count
-                for i in gradient.indices { gradient[i] += all[offset + i] }
-            }
+            return blockGradient
         }
         return try gatheredInBlockOrder(sums, each: 1).reduce(0.0, +) * inverseCount / 2
     }
