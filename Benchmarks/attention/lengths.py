@@ -72,12 +72,16 @@ def reached(row):
 # accuracy; where it still missed 99% on the test set, attempt 2 aims at 99.5% with a longer cosine schedule.
 # Attempt 3 is for a model that fits its 40,000 training sequences but not the test set (train ≥ 99%, test
 # < 99%: Order at N = 4096 memorized them in both attempts, train 100% test 24.5%; at N = 2048 train 100% test
-# 98.75%): the paper's 200,000 distinct sequences, as many steps as attempt 2.
+# 98.75%): the paper's 200,000 distinct sequences, as many steps as attempt 2. Attempt 4, where attempt 3 still
+# missed 99% on the test set (Order at N = 2048: 99% validation, 98.5% test): the same data, stop at 99.5%
+# validation, cosine over 8 epochs.
 FULL_RECIPES = {1: (0.99, 40000, {"adding": ["--epochs", "20"], "order": ["--epochs", "10", "--lr-schedule", "cosine"]}),
                 2: (0.995, 40000, {"adding": ["--epochs", "20", "--lr-schedule", "cosine"],
                                    "order": ["--epochs", "20", "--lr-schedule", "cosine"]}),
                 3: (0.99, 200000, {"adding": ["--epochs", "4", "--lr-schedule", "cosine"],
-                                   "order": ["--epochs", "4", "--lr-schedule", "cosine"]})}
+                                   "order": ["--epochs", "4", "--lr-schedule", "cosine"]}),
+                4: (0.995, 200000, {"adding": ["--epochs", "8", "--lr-schedule", "cosine"],
+                                    "order": ["--epochs", "8", "--lr-schedule", "cosine"]})}
 
 
 def memorized(row):
@@ -177,7 +181,8 @@ def render(rows, out_dir):
               "run (40,000 sequences per epoch, stop at 99% validation; Order: cosine schedule over 10 epochs), or where that",
               "missed 99% on the test set the second (a2: stop at 99.5% validation, cosine over 20 epochs), or where a model",
               "fit its 40,000 sequences but missed 99% on the test set the third (a3: 200,000 distinct sequences, the paper's,",
-              "cosine over 4 epochs).", "",
+              "cosine over 4 epochs), and where that missed 99% on the test set too the fourth (a4: the same data, stop at 99.5%",
+              "validation, cosine over 8 epochs).", "",
               "| task | " + " | ".join(f"2^{n.bit_length() - 1}" for n in LENGTHS) + " |", "|---|" + "---:|" * len(LENGTHS)]
     for task in ("adding", "order"):
         def full_cell(n):
