@@ -89,7 +89,7 @@ public func fitFactors(operator a: any LinearOperator, options: FitOptions = Fit
     columns += (options.optimizer == .adam ? monitor.evaluations : 1) * matrixFree.probes
     let normalizedChain = try FactorChain(topology: topology, factorCount: start.factorCount, values: outcome.values)
     let measured = try measureError(of: normalizedChain, operator: a, scale: scale, knownNorm: a.knownFrobeniusNorm,
-                                    options: matrixFree, seed: options.seed)
+                                    options: matrixFree, seed: options.seed, group: group ?? SingleProcess())
     columns += measured.columns
     let chain = try scaledFirstFactor(normalizedChain, by: scale)
     let error = measured.estimate
@@ -102,43 +102,43 @@ public func fitFactors(operator a: any LinearOperator, options: FitOptions = Fit
 }
 
 /// The chain's error against A / scale: exact from all unit vectors for small N, else from held-out probes.
+/// The blocks of 32 columns are spread over `group` and their per-column squares gathered in column order.
 private func measureError(of chain: FactorChain<Double>, operator a: any LinearOperator, scale: Double, knownNorm: Double?,
-                          options: MatrixFreeOptions, seed: UInt64) throws -> (estimate: FitErrorEstimate, columns: Int) {
+                          options: MatrixFreeOptions, seed: UInt64, group: any ProcessGroup) throws -> (estimate: FitErrorEstimate, columns: Int) {
     let n = a.size
     let kernels = chain.kernels
     let width = ProbeObjective.blockWidth
-    if n <= options.exactErrorLimit {
-        var residual = 0.0, targetSquares = 0.0
-        var first = 0
-        while first < n {
-            let w = min(width, n - first)
+    let exact = n <= options.exactErrorLimit
+    let columns = exact ? n : options.heldOutProbes
+    // Held-out probes from a stream the fit never used (the fit's seeds are seed, seed + 1, …).
+    let source = ProbeSource(size: n, distribution: options.distribution, seed: seed ^ 0x0D0E_5E70_F1E5_0000)
+    let blocks = (columns + width - 1) / width
+    var residuals: [Double] = [], targets: [Double] = []
+    for block in group.pieces(blocks) {
+        let first = block * width, w = min(width, columns - first)
+        let probes: Matrix<Double>
+        if exact {
             var unit = try Matrix<Double>(rows: n, columns: w)
             for c in 0..<w { unit[first + c, c] = 1 }
-            let squares = try columnSquares(of: kernels, probes: MatrixBatch(count: 1, rows: n, columns: w, values: unit.values),
-                                            targets: a.checkedApply(unit), scale: scale)
-            residual += squares.residuals.reduce(0, +)
-            targetSquares += squares.targets.reduce(0, +)
-            first += w
+            probes = unit
+        } else {
+            probes = try source.block(first: first, width: w)
         }
+        let squares = try columnSquares(of: kernels, probes: MatrixBatch(count: 1, rows: n, columns: w, values: probes.values),
+                                        targets: a.checkedApply(probes), scale: scale)
+        residuals += squares.residuals
+        targets += squares.targets
+    }
+    let counts = (0..<group.size).map { r in group.pieces(blocks, rank: r).reduce(0) { $0 + min(width, columns - $1 * width) } }
+    let errors = try group.allGather(residuals, counts: counts), norms = try group.allGather(targets, counts: counts)
+    if exact {
+        let residual = errors.reduce(0, +), targetSquares = norms.reduce(0, +)
         let normalizedNorm = knownNorm.map { $0 / scale } ?? targetSquares.squareRoot()
         let relative = residual.squareRoot() / normalizedNorm
         return (FitErrorEstimate(kind: .exact, relativeError: relative, lower: relative, upper: relative, confidence: 1, probes: 0,
                                  targetNorm: normalizedNorm * scale, normIsExact: true), n)
     }
-    // Held-out probes from a stream the fit never used (the fit's seeds are seed, seed + 1, …).
-    let source = ProbeSource(size: n, distribution: options.distribution, seed: seed ^ 0x0D0E_5E70_F1E5_0000)
-    var errors: [Double] = [], targets: [Double] = []
-    var first = 0
-    while first < options.heldOutProbes {
-        let w = min(width, options.heldOutProbes - first)
-        let omega = try source.block(first: first, width: w)
-        let squares = try columnSquares(of: kernels, probes: MatrixBatch(count: 1, rows: n, columns: w, values: omega.values),
-                                        targets: a.checkedApply(omega), scale: scale)
-        errors += squares.residuals
-        targets += squares.targets
-        first += w
-    }
-    let interval = probeInterval(errors: errors, targets: targets, knownNorm: knownNorm.map { $0 / scale })
+    let interval = probeInterval(errors: errors, targets: norms, knownNorm: knownNorm.map { $0 / scale })
     return (FitErrorEstimate(kind: .estimated, relativeError: interval.point, lower: interval.lower, upper: interval.upper,
                              confidence: 0.95, probes: errors.count, targetNorm: interval.norm * scale,
                              normIsExact: knownNorm != nil), options.heldOutProbes)
