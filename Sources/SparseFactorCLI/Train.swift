@@ -84,6 +84,9 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try runReportingErrors(json: json) {
+            // Under mpirun (any -np, 1 included) every rank trains the same model on its pieces of each batch;
+            // MPI starts first, so that an error any rank meets from here on ends the whole job.
+            let group = MPIProcessGroup.isLaunched ? try Processes.group() : nil
             if let threads { Parallelism.threads = threads }
             keepFreedMemoryInProcess()
             var options = TrainingOptions(task: task, length: length)
@@ -130,9 +133,8 @@ struct Train: ParsableCommand {
             }
             trainer.checkpointURL = url
             trainer.checkpointInterval = checkpointEvery
-            // Under mpirun (any -np, 1 included) every rank trains the same model on its pieces of each batch.
-            if MPIProcessGroup.isLaunched {
-                trainer.group = try Processes.group()
+            if let group {
+                trainer.group = group
                 trainer.gradientChunks = gradientChunks
             }
             try report(trainer)
