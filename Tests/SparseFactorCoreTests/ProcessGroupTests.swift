@@ -17,9 +17,8 @@ import Testing
         return (0..<length).map { _ in Float(rng.nextUnit() - 0.5) * (rng.nextUnit() < 0.3 ? 1e7 : 1e-3) }
     }
 
-    @Test(arguments: [1, 5, 12, 13])
-    func treeSumIsTheSameForAnyGroupSize(pieces count: Int) throws {
-        let length = 64
+    @Test(arguments: [(1, 64), (5, 64), (12, 64), (13, 64), (7, 3)])   // (pieces, length): 3 numbers leave some ranks' slices empty
+    func treeSumIsTheSameForAnyGroupSize(pieces count: Int, length: Int) throws {
         let vectors = (0..<count).map { Self.piece($0, length: length) }
         let want = Self.oracle(vectors, 0, count)
         let sequential = vectors.dropFirst().reduce(vectors[0]) { zip($0, $1).map { $0 + $1 } }
@@ -34,7 +33,7 @@ import Testing
                 #expect(got.map(\.bitPattern) == want.map(\.bitPattern), "\(count) pieces, rank \(rank) of \(size)")
             }
         }
-        if count >= 5 { #expect(sequential.map(\.bitPattern) != want.map(\.bitPattern), "the data must tell the orders apart") }
+        if count >= 5 && length >= 64 { #expect(sequential.map(\.bitPattern) != want.map(\.bitPattern), "the data must tell the orders apart") }
     }
 
     @Test func sharesAreContiguousAndCoverEveryPieceOnce() throws {
