@@ -59,6 +59,14 @@ for model in psf paramixer transformer linformer performer chordmixer; do
         python3 scripts/compare_checkpoints.py "$work/$model-1.ckpt" "$work/$model-2.ckpt" "$work/$model-3.ckpt"
 done
 
+# evaluate under mpirun: the batches split over the ranks, the same numbers as one process.
+"$bin" evaluate --checkpoint "$work/psf-1.ckpt" --test-size 100 --batch 7 --threads 1 --json | tail -n 1 | sed 's/"seconds":[^,]*,//; s/"processes":[0-9]*,//' > "$work/eval-plain.json"
+for np in 2 3; do
+    mpi "$np" "$bin" evaluate --checkpoint "$work/psf-1.ckpt" --test-size 100 --batch 7 --threads 1 --json | tail -n 1 \
+        | sed 's/"seconds":[^,]*,//; s/"processes":[0-9]*,//' > "$work/eval-$np.json"
+    check "evaluate under -np $np: the loss and accuracy of one process" cmp -s "$work/eval-plain.json" "$work/eval-$np.json"
+done
+
 # Checkpoint under 2 ranks at step 6 (of 10), resume under 3: the same end as the uninterrupted -np 1 run above.
 mpi 2 "$bin" train --model psf "${train_flags[@]}" --checkpoint "$work/resumed.ckpt" --checkpoint-every 3 --max-steps 7 > /dev/null
 mpi 3 "$bin" train --model psf "${train_flags[@]}" --checkpoint "$work/resumed.ckpt" --resume > /dev/null

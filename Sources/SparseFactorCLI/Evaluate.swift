@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SparseFactor
+import SparseFactorDistributed
 
 /// `sparsefactor evaluate`: scores a saved model of any kind on a freshly generated test set, so a
 /// result can be checked without retraining.
@@ -31,6 +32,8 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         try runReportingErrors(json: json) {
+            // Under mpirun the evaluation batches are split over the ranks (the same numbers as one process).
+            let group = MPIProcessGroup.isLaunched ? try Processes.group() : nil
             if let threads { Parallelism.threads = threads }
             let url = URL(fileURLWithPath: checkpoint)
             let saved = try TrainingCheckpoint.read(from: url)
@@ -41,14 +44,15 @@ struct Evaluate: ParsableCommand {
                 try TaskData.read(task: options.task, url: URL(fileURLWithPath: $0), length: options.length, truncate: truncate)
             } ?? TaskData.freshTestSet(task: options.task, length: options.length, count: testSize, seed: testSeed)
             let start = DispatchTime.now().uptimeNanoseconds
-            let result = try SequenceTrainer.evaluate(model, task: options.task, on: dataset, batch: batch ?? options.batchSize)
+            let result = try SequenceTrainer.evaluate(model, task: options.task, on: dataset, batch: batch ?? options.batchSize, group: group)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
             let kind = model.modelConfiguration.kind.rawValue
             if json {
                 var line: [String: Any] = ["event": "evaluation", "model": kind, "task": options.task.rawValue, "length": options.length,
                                            "params": model.parameterCount, "test_size": dataset.count, "seed": data == nil ? testSeed as Any : NSNull(), "data": data.map { $0 as Any } ?? NSNull(),
                                            "loss": result.loss, "accuracy": result.accuracy, "steps": saved.progress.globalStep,
-                                           "epochs": saved.progress.epoch, "seconds": seconds, "threads": Parallelism.effectiveThreads]
+                                           "epochs": saved.progress.epoch, "seconds": seconds, "threads": Parallelism.effectiveThreads,
+                                           "processes": group?.size ?? 1]
                 line.merge(model.modelConfiguration.jsonFields) { current, _ in current }
                 printJSONLine(line)
             } else {
