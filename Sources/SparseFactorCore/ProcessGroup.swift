@@ -3,9 +3,10 @@
 ///
 /// SparseFactor's libraries never talk to a network themselves: they cut their work into
 /// pieces whose number depends only on the problem (never on `size`), give each rank a
-/// contiguous run of pieces (``pieces(_:rank:)``), and gather every piece's result on every rank
-/// with ``allGather(_:counts:)`` before adding them in piece order. So a run on 1, 2 or 3
-/// processes gives bit-identical results. ``SingleProcess`` is the group of one;
+/// contiguous run of pieces (``pieces(_:rank:)``), and put the pieces' results back together in an
+/// order fixed by the pieces: in piece order after ``allGather(_:counts:)``, or up a fixed binary
+/// tree with ``treeSum(pieces:length:piece:)``. So a run on 1, 2 or 3 processes gives bit-identical
+/// results. ``SingleProcess`` is the group of one;
 /// `SparseFactorDistributed` provides the MPI group (`MPIProcessGroup`).
 ///
 /// ```swift
