@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import SparseFactor
-import SparseFactorDistributed
 
 /// `sparsefactor evaluate`: scores a saved model of any kind on a freshly generated test set, so a
 /// result can be checked without retraining.
@@ -33,7 +32,7 @@ struct Evaluate: ParsableCommand {
     func run() throws {
         try runReportingErrors(json: json) {
             // Under mpirun the evaluation batches are split over the ranks (the same numbers as one process).
-            let group = MPIProcessGroup.isLaunched ? try Processes.group() : nil
+            let group = try Processes.group()
             if let threads { Parallelism.threads = threads }
             let url = URL(fileURLWithPath: checkpoint)
             let saved = try TrainingCheckpoint.read(from: url)

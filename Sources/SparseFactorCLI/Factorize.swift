@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import SparseFactor
-import SparseFactorDistributed
 
 extension FitAlgorithm: ExpressibleByArgument {}
 extension FitInitialization: ExpressibleByArgument {}
@@ -82,18 +81,18 @@ struct Factorize: ParsableCommand {
             let group = try Processes.group()
             let a = try MatrixReader.read(url: input, format: fileFormat, transform: matrixTransform)
             // Written before the fit, so a fit stopped early still leaves the matrix for other tools.
-            if let exportURL, group.isLeader { try NpyWriter.write(a, to: exportURL) }
+            if let exportURL, Processes.isLeader { try NpyWriter.write(a, to: exportURL) }
             try a.checkFactorizable()   // before the pattern, so a bad matrix is named as such
             let topology = try pattern.topology(size: a.rows)
 
             let options = fitOptions(topology: topology)
 
             let reporter = ProgressReporter(total: iterations, label: "fit")
-            let fit = try fitFactors(a, options: options, group: MPIProcessGroup.isLaunched ? group : nil) { p in
+            let fit = try fitFactors(a, options: options, group: group) { p in
                 reporter.update(step: p.iteration, fields: ["loss": p.loss, "rel.error": p.relativeError])
             }
             reporter.finish()
-            guard group.isLeader else { return }   // the same factors on every rank; the baseline and the outputs are rank 0's
+            guard Processes.isLeader else { return }   // the same factors on every rank; the baseline and the outputs are rank 0's
 
             let n = a.rows
             let m = fit.chain.factorCount
@@ -118,7 +117,7 @@ struct Factorize: ParsableCommand {
                     "seconds_to_1_percent": withinOnePercent?.seconds ?? NSNull(),
                     "iterations_to_1_percent": withinOnePercent?.iteration ?? NSNull(),
                     "init": initialization.rawValue, "init_noise": options.initialNoise, "start_relative_error": fit.history[0].relativeError,
-                    "matrix_norm": fit.targetNorm, "threads": Parallelism.effectiveThreads, "processes": group.size,
+                    "matrix_norm": fit.targetNorm, "threads": Parallelism.effectiveThreads, "processes": group?.size ?? 1,
                     "topology": pattern.report(fit.chain.topology, factors: m),
                 ]
                 if let save { object["saved"] = save }
@@ -126,7 +125,7 @@ struct Factorize: ParsableCommand {
                 printJSONLine(object)
             } else {
                 print("\(file) (\(matrixTransform)): N = \(n), M = \(m) factors × K = \(fit.chain.topology.linksPerRow) links, \(nonzeros) non-zeros")
-                print("pattern: \(pattern.summary(fit.chain.topology))" + (group.size > 1 ? "; \(group.size) processes" : ""))
+                print("pattern: \(pattern.summary(fit.chain.topology))" + ((group?.size ?? 1) > 1 ? "; \(group?.size ?? 1) processes" : ""))
                 print(String(format: "sparse factors: relative error %.6g (absolute %.6g), %d %@ iterations in %.2f s (%@ objective), stopped by %@",
                              fit.relativeError, fit.absoluteError, fit.iterations, fit.optimizer.rawValue, fit.seconds,
                              precision.rawValue, fit.stopReason.rawValue))

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import SparseFactor
-import SparseFactorDistributed
 
 /// `factorize --matrix-free`: the options of ``MatrixFreeOptions`` on the command line.
 struct MatrixFreeCLIOptions: ParsableArguments {
@@ -54,11 +53,11 @@ extension Factorize {
 
             let reporter = ProgressReporter(total: iterations, label: "fit")
             let result = try fitFactors(operator: a, options: options, matrixFree: probing,
-                                        group: MPIProcessGroup.isLaunched ? group : nil) { p in
+                                        group: group) { p in
                 reporter.update(step: p.iteration, fields: ["loss": p.loss, "rel.error~": p.relativeError])
             }
             reporter.finish()
-            guard group.isLeader else { return }
+            guard Processes.isLeader else { return }
             let fit = result.fit, error = result.error
             if let saveURL { try FactorFile.save(fit.chain, to: saveURL) }
 
@@ -80,7 +79,7 @@ extension Factorize {
                     "stop_reason": fit.stopReason.rawValue, "optimizer": fit.optimizer.rawValue, "seed": NSNumber(value: seed),
                     "init": initialization.rawValue, "init_noise": options.initialNoise,
                     "start_relative_error": fit.history[0].relativeError,
-                    "matrix_norm": fit.targetNorm, "threads": Parallelism.effectiveThreads, "processes": group.size,
+                    "matrix_norm": fit.targetNorm, "threads": Parallelism.effectiveThreads, "processes": group?.size ?? 1,
                     "topology": pattern.report(fit.chain.topology, factors: fit.chain.factorCount),
                 ]
                 if let save { object["saved"] = save }

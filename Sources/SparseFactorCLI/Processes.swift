@@ -16,9 +16,13 @@ enum Processes {
 
     nonisolated(unsafe) private static var world: MPIProcessGroup?
 
-    /// MPI's world under a launcher (started on the first call), else ``SingleProcess``.
-    static func group() throws -> any ProcessGroup {
-        guard MPIProcessGroup.isLaunched else { return SingleProcess() }
+    /// Whether this process writes the run's outputs: rank 0, or the only process.
+    static var isLeader: Bool { launchRank == 0 }
+
+    /// MPI's world under a launcher (started on the first call; any -np, 1 included, so that every
+    /// rank count splits the same way), else nil: this process alone, without MPI.
+    static func group() throws -> (any ProcessGroup)? {
+        guard MPIProcessGroup.isLaunched else { return nil }
         let group = try MPIProcessGroup.world()
         world = group
         return group

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import SparseFactor
-import SparseFactorDistributed
 
 enum HeadKind: String, ExpressibleByArgument, CaseIterable { case linear, mlp }
 enum RecomputeMode: String, ExpressibleByArgument, CaseIterable { case auto, on, off }
@@ -86,7 +85,7 @@ struct Train: ParsableCommand {
         try runReportingErrors(json: json) {
             // Under mpirun (any -np, 1 included) every rank trains the same model on its pieces of each batch;
             // MPI starts first, so that an error any rank meets from here on ends the whole job.
-            let group = MPIProcessGroup.isLaunched ? try Processes.group() : nil
+            let group = try Processes.group()
             if let threads { Parallelism.threads = threads }
             keepFreedMemoryInProcess()
             var options = TrainingOptions(task: task, length: length)
