@@ -1,9 +1,10 @@
 """What the training sweeps share (lengths.py, ../lra/lra.py): runs.jsonl as a dict of the latest line
 of every run, one `sparsefactor train --json` run within the session's deadline, and recording a
-finished run (its line appended, its checkpoint removed)."""
+finished run (its line appended, its checkpoint and log removed)."""
 import json
 import os
 import subprocess
+import threading
 import time
 
 
@@ -25,15 +26,35 @@ def run_train(cmd, rid, checkpoint, deadline=None):
     if deadline is not None and deadline - time.time() < 60:
         return None
     start = time.time()
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=(deadline - time.time()) if deadline else None)
-    except subprocess.TimeoutExpired:
+    # The run's JSON lines (one per epoch) are appended to RUN.log beside its checkpoint as they come, so an
+    # unfinished run's curve survives the session with its checkpoint (the log goes when the run is recorded).
+    log_path = checkpoint[:-len(".ckpt")] + ".log" if checkpoint.endswith(".ckpt") else checkpoint + ".log"
+    lines, stderr, expired = [], [], threading.Event()
+    with open(log_path, "a") as log, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                                      text=True) as child:
+        def expire():
+            expired.set()
+            child.kill()
+        timer = threading.Timer(deadline - time.time(), expire) if deadline is not None else None
+        if timer:
+            timer.start()
+        drain = threading.Thread(target=lambda: stderr.extend(child.stderr), daemon=True)  # progress, errors
+        drain.start()
+        for line in child.stdout:
+            if line.startswith("{"):
+                lines.append(line)
+                log.write(line)
+                log.flush()
+        child.wait()
+        drain.join()
+        if timer:
+            timer.cancel()
+    if expired.is_set():
         print(f"{rid}: stopped for the session's time limit; resumes from {checkpoint}", flush=True)
         return None
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     summary = json.loads(lines[-1]) if lines else {}
-    if done.returncode != 0 or summary.get("event") != "summary":
-        return {"status": "failed", "error": summary.get("error") or done.stderr[-300:]}, time.time() - start
+    if child.returncode != 0 or summary.get("event") != "summary":
+        return {"status": "failed", "error": summary.get("error") or "".join(stderr)[-300:]}, time.time() - start
     return summary, time.time() - start
 
 
@@ -41,9 +62,10 @@ def record(path, out_dir, row):
     """Appends a finished run's line and removes its checkpoint (its result is in runs.jsonl)."""
     with open(path, "a") as f:
         f.write(json.dumps(row, sort_keys=True) + "\n")
-    checkpoint = os.path.join(out_dir, "checkpoints", row["run"] + ".ckpt")
-    if row["status"] != "failed" and os.path.exists(checkpoint):
-        os.remove(checkpoint)
+    for suffix in (".ckpt", ".log"):
+        leftover = os.path.join(out_dir, "checkpoints", row["run"] + suffix)
+        if row["status"] != "failed" and os.path.exists(leftover):
+            os.remove(leftover)
 
 
 def finished(rows, rid):

@@ -30,6 +30,11 @@ static void make_blas_single_threaded(void) { openblas_set_num_threads(1); }
 
 void sf_blas_single_threaded(void) { pthread_once(&blas_threads_once, make_blas_single_threaded); }
 
+/* Exported by libopenblas (0.2.x on); not declared by every cblas.h. */
+extern char *openblas_get_corename(void);
+
+const char *sf_blas_core_name(void) { return openblas_get_corename(); }
+
 /* At most this many blocks per GEMM (enough to balance a few threads), and at least this many
  * rows or columns per block (so a block stays a BLAS-sized problem). */
 enum { kMaxGemmBlocks = 16, kMinGemmBlockSpan = 64 };

@@ -88,11 +88,13 @@ struct BenchApply: ParsableCommand {
             var dense = x
             let denseTimes = try timings { dense = try a.multiplied(by: x) }
             object["dense_ms"] = denseTimes.median
+            object["blas_core"] = Parallelism.blasCore
             object["dense_ms_min"] = denseTimes.min
             object["dense_repeats"] = denseTimes.count
             object["ratio"] = denseTimes.median / chainTimes.median
-            line += String(format: "; dense A·X median %.3f ms (min %.3f, %d reps): %.1f× faster",
-                           denseTimes.median, denseTimes.min, denseTimes.count, denseTimes.median / chainTimes.median)
+            line += String(format: "; dense A·X (OpenBLAS %@) median %.3f ms (min %.3f, %d reps): %.1f× faster",
+                           Parallelism.blasCore, denseTimes.median, denseTimes.min, denseTimes.count,
+                           denseTimes.median / chainTimes.median)
             if let matrix {
                 // A different matrix: how far the chain's product is from A's is the error the speed costs.
                 let error = relativeFrobeniusDistance(y[0].values, dense.values)

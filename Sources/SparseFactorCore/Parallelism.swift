@@ -25,6 +25,15 @@ public enum Parallelism {
 
     /// The vector code path this CPU runs ("x86-64-v4 (AVX-512)", "x86-64-v3 (AVX2)" or "baseline").
     public static var cpuDispatch: String { String(cString: sf_cpu_dispatch_name()) }
+
+    /// The kernel family OpenBLAS runs the dense products and SVDs with on this CPU
+    /// ("SkylakeX", "Haswell", …). An OpenBLAS older than the CPU falls back to a generic
+    /// family ("Prescott", SSE3), several times slower; `OPENBLAS_CORETYPE` overrides it.
+    ///
+    /// ```swift
+    /// print(Parallelism.blasCore)   // "SkylakeX"
+    /// ```
+    public static var blasCore: String { String(cString: sf_blas_core_name()) }
 }
 
 /// Turns a C status code into a Swift error.

@@ -43,6 +43,30 @@ import Testing
         }
     }
 
+    /// The banded forward chain reads a cyclic pattern (row i's links at (i + offset) mod N, the
+    /// same offsets on every row) without its column index. Patterns that are cyclic with other
+    /// offsets, cyclic but for one entry, or not cyclic at all must give the oracle's values too,
+    /// on blocks (N·C past 1 MiB) that take the banded path.
+    @Test func bandedChainOnCyclicAndNearlyCyclicPatterns() {
+        let n = 1500
+        let offsets = [0, 7, 1499, 300, 750]
+        var cyclic: [Int64] = []
+        for i in 0..<n { for o in offsets { cyclic.append(Int64((i + o) % n)) } }
+        var nearly = cyclic
+        nearly[(n - 3) * offsets.count + 2] = 5            // one link of row N-3 moved
+        var firstRow = cyclic
+        firstRow[1] = 9                                     // row 0 disagrees with the rest
+        var rng = TestRNG(seed: 11)
+        let patterns = [TestPattern(n: n, k: offsets.count, cols: cyclic),
+                        TestPattern(n: n, k: offsets.count, cols: nearly),
+                        TestPattern(n: n, k: offsets.count, cols: firstRow),
+                        .random(n: n, k: 5, rng: &rng)]
+        for (index, pattern) in patterns.enumerated() {
+            checkChain(Double.self, pattern: pattern, m: 3, b: 2, c: 100, shared: index % 2 == 0, seed: UInt64(index))
+            checkChain(Float.self, pattern: pattern, m: 3, b: 2, c: 200, shared: index % 2 == 1, seed: UInt64(index))
+        }
+    }
+
     func checkAllShapes<T: TestScalar>(_: T.Type, n: Int) {
         let pattern = TestPattern.chord(n: n)
         for c in [1, 8, 64] {

@@ -22,6 +22,8 @@ import Testing
         let ms = try #require(json["ms"] as? Double), fastest = try #require(json["ms_min"] as? Double)
         #expect(fastest > 0 && fastest <= ms)
         let dense = try #require(json["dense_ms"] as? Double)
+        // The dense side names the OpenBLAS kernels it ran, as this process's OpenBLAS chose them.
+        #expect(json["blas_core"] as? String == Parallelism.blasCore && !Parallelism.blasCore.isEmpty)
         #expect(abs(try #require(json["ratio"] as? Double) - dense / ms) <= 1e-12 * dense / ms)
         // A·X with A = W1⋯WM built from the chain is W1⋯WM·X up to rounding.
         let difference = try #require(json["max_difference"] as? Double)

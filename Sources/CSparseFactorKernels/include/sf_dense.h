@@ -21,6 +21,11 @@ int sf_gemm_f32(float *c, const float *a, const float *b, int trans_a, int trans
 int sf_gemm_f64(double *c, const double *a, const double *b, int trans_a, int trans_b,
                 int64_t m, int64_t n, int64_t k, double alpha, double beta);
 
+/* The kernel family OpenBLAS picked for this CPU at load time ("SkylakeX", "Haswell", ...). An
+ * OpenBLAS older than the CPU falls back to a generic one ("Prescott": SSE3), several times slower;
+ * OPENBLAS_CORETYPE overrides the choice. */
+const char *sf_blas_core_name(void);
+
 /* ---- dense decompositions through LAPACKE (lapack.c) ---------------------------------- */
 
 /* a = u diag(s) vt, thin SVD by LAPACKE_dgesdd, row-major; a is not modified.
