@@ -4,6 +4,7 @@ import SparseFactor
 
 extension FitAlgorithm: ExpressibleByArgument {}
 extension FitInitialization: ExpressibleByArgument {}
+extension FactorSparsity: ExpressibleByArgument {}
 extension FitPrecision: ExpressibleByArgument {}
 extension ProbeDistribution: ExpressibleByArgument {}
 
@@ -33,6 +34,8 @@ struct Factorize: ParsableCommand {
     var initialization: FitInitialization = .paper
     @Option(parsing: .unconditional, help: "Scale of the seeded noise added to the start (default 0.01, the paper's; 0 for none).")
     var initNoise: Double?
+    @Option(help: "Which links each factor may use: pattern (all of the pattern's, the default) or butterfly (factor m only i, i ± 2^(m−1): one butterfly level each, as in Dao et al. 2019; with --symmetric for transforms such as Walsh–Hadamard).")
+    var sparsity: FactorSparsity = .pattern
     @Option(help: "Write the learned factors to this path (SFCHAIN1 format), replacing a file only once the new one is complete.")
     var save: String?
     @Option(help: "Write the matrix being factorized (after --transform) to this .npy path (float64, written atomically), for other tools to run on the same matrix.")
@@ -116,7 +119,8 @@ struct Factorize: ParsableCommand {
                     "precision": precision.rawValue,
                     "seconds_to_1_percent": withinOnePercent?.seconds ?? NSNull(),
                     "iterations_to_1_percent": withinOnePercent?.iteration ?? NSNull(),
-                    "init": initialization.rawValue, "init_noise": options.initialNoise, "start_relative_error": fit.history[0].relativeError,
+                    "init": initialization.rawValue, "init_noise": options.initialNoise, "sparsity": sparsity.rawValue,
+                    "start_relative_error": fit.history[0].relativeError,
                     "matrix_norm": fit.targetNorm, "threads": Parallelism.effectiveThreads, "processes": group?.size ?? 1,
                     "topology": pattern.report(fit.chain.topology, factors: m),
                 ]
@@ -150,6 +154,7 @@ struct Factorize: ParsableCommand {
         options.topology = topology
         options.factorCount = pattern.factors
         options.initialization = initialization
+        options.sparsity = sparsity
         if let initNoise { options.initialNoise = initNoise }
         options.timeLimit = timeLimit
         if let lr { options.learningRate = lr }

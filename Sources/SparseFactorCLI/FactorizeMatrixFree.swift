@@ -77,7 +77,7 @@ extension Factorize {
                     "tsvd": "skipped (matrix-free: the truncated SVD needs the dense matrix)",
                     "iterations": fit.iterations, "evaluations": fit.evaluations, "seconds": fit.seconds,
                     "stop_reason": fit.stopReason.rawValue, "optimizer": fit.optimizer.rawValue, "seed": NSNumber(value: seed),
-                    "init": initialization.rawValue, "init_noise": options.initialNoise,
+                    "init": initialization.rawValue, "init_noise": options.initialNoise, "sparsity": sparsity.rawValue,
                     "start_relative_error": fit.history[0].relativeError,
                     "matrix_norm": fit.targetNorm, "threads": Parallelism.effectiveThreads, "processes": group?.size ?? 1,
                     "topology": pattern.report(fit.chain.topology, factors: fit.chain.factorCount),

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A small, fast, seedable random generator (SplitMix64), so the same seed gives the same
 /// run on every machine.
 ///
@@ -22,4 +24,19 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
 
     /// A uniform value in [0, 1) with 53 random bits.
     public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1p-53 }
+
+    /// Two independent standard normal values from two uniforms (Box–Muller; the first uniform is
+    /// taken in (0, 1], which keeps the logarithm finite): `radius · cos(angle)` and `radius · sin(angle)`.
+    /// Callers that scale the values multiply the radius first (as `scale * radius * cos(angle)`), so
+    /// every user of this draw rounds the same way.
+    ///
+    /// ```swift
+    /// var rng = SeededGenerator(seed: 7)
+    /// let (radius, angle) = rng.nextGaussianPolar()
+    /// let (a, b) = (radius * cos(angle), radius * sin(angle))
+    /// ```
+    public mutating func nextGaussianPolar() -> (radius: Double, angle: Double) {
+        let u1 = 1 - nextUnit(), u2 = nextUnit()
+        return ((-2 * log(u1)).squareRoot(), 2 * Double.pi * u2)
+    }
 }

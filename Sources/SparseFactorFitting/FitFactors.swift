@@ -41,11 +41,12 @@ public func fitFactors(_ a: Matrix<Double>, options: FitOptions = FitOptions(), 
     let normalized = try Matrix(rows: a.rows, columns: a.columns, values: a.values.map { $0 / norm })
     // The initializations are made for the normalized matrix; a given chain was meant for A.
     let initial = try initialChain(for: normalized, options: options)
-    let start = options.initialChain == nil ? initial : try scaledFirstFactor(initial, by: 1 / norm)
-    let objective = try FactorizationObjective(target: normalized, topology: start.topology, factorCount: start.factorCount,
-                                               precision: options.precision)
+    let unrestricted = options.initialChain == nil ? initial : try scaledFirstFactor(initial, by: 1 / norm)
+    let objective = try FactorizationObjective(target: normalized, topology: unrestricted.topology,
+                                               factorCount: unrestricted.factorCount, precision: options.precision)
     let lossScale = norm * norm
-    let shared: any FitObjective = try group.map { try GroupFitObjective(objective, group: $0) } ?? objective
+    let (start, shared) = try options.applySparsity(
+        start: unrestricted, objective: try group.map { try GroupFitObjective(objective, group: $0) } ?? objective)
     var monitor = FitMonitor(objective: shared, options: options, lossScale: lossScale, progress: progress)
     let outcome: OptimizerOutcome
     switch options.optimizer {
@@ -53,7 +54,7 @@ public func fitFactors(_ a: Matrix<Double>, options: FitOptions = FitOptions(), 
     case .adam: outcome = try AdamOptimizer(options: options).minimize(from: start.values, monitor: &monitor)
     }
     // A given chain the optimizer did not move comes back exactly as it was given.
-    let chain = outcome.values == start.values && options.initialChain != nil ? initial
+    let chain = outcome.values == unrestricted.values && options.initialChain != nil ? initial
         : try scaledFirstFactor(FactorChain(topology: start.topology, factorCount: start.factorCount, values: outcome.values), by: norm)
     // A float32 fit's last loss carries float rounding: the error of the (double) values is taken in double.
     let finalLoss = options.precision == .float64 ? outcome.loss
@@ -87,5 +88,5 @@ private func initialChain(for target: Matrix<Double>, options: FitOptions) throw
         throw SparseFactorError.shapeMismatch(expected: "a topology of size \(n) (the matrix's N)", got: "size \(topology.size)")
     }
     return try options.initialization.chain(diagonal: { (0..<n).map { target[$0, $0] } }, topology: topology, factorCount: options.factorCount,
-                                            noise: options.initialNoise, seed: options.seed)
+                                            noise: options.initialNoise, seed: options.seed, allowed: try options.allowedLinks(topology))
 }

@@ -1,3 +1,4 @@
+import Foundation
 import SparseFactorCore
 
 /// Where a fit starts (``FitOptions/initialization``), before ``FitOptions/initialNoise`` is added.
@@ -17,15 +18,39 @@ public enum FitInitialization: String, Sendable, CaseIterable, Codable {
     case paper
     /// W1 = diag(A) on the self-links, every other factor the identity; needs the self-link.
     case diagonal
+    /// Every link drawn from N(0, 1/k), k the links its row may use (all K, or fewer under
+    /// a ``FactorSparsity``), seeded; mixed signs, for targets such as the Walsh–Hadamard transform that
+    /// the all-positive paper start cannot reach. ``FitOptions/initialNoise`` is not used.
+    case gaussian
 }
 
 extension FitInitialization {
     /// The starting chain for a target (the matrix as the optimizer sees it) whose diagonal `diagonal`
     /// gives (asked for by the diagonal start only), with the paper's noise: seeded uniform draws,
     /// normalized per row to sum 1, times `noise`, added to every row.
+    /// `allowed` (see `FactorSparsity.allowedLinks`) sets the gaussian start's variances only; the links it
+    /// forbids are cleared by `FitOptions.applySparsity`.
     func chain(diagonal: () throws -> [Double], topology: ChordTopology, factorCount: Int?, noise: Double,
-               seed: UInt64) throws -> FactorChain<Double> {
+               seed: UInt64, allowed: [Bool]? = nil) throws -> FactorChain<Double> {
         switch self {
+        case .gaussian:
+            let m = factorCount ?? topology.defaultFactorCount
+            guard m >= 1 else { throw SparseFactorError.invalidArgument("a chain needs at least one factor, got \(m)") }
+            let (n, k) = (topology.size, topology.linksPerRow)
+            try MemoryBudget.check("a chain of \(m) factors of N = \(n), K = \(k)", counts: [m, n, k], scalarBytes: MemoryLayout<Double>.size)
+            var rng = SeededGenerator(seed: seed)
+            var values = [Double](repeating: 0, count: m * n * k)
+            for index in stride(from: 0, to: values.count, by: 2) {
+                let (radius, angle) = rng.nextGaussianPolar()
+                values[index] = radius * cos(angle)
+                if index + 1 < values.count { values[index + 1] = radius * sin(angle) }
+            }
+            for row in 0..<(m * n) {          // variance 1/k, k the links the row may use
+                let links = allowed.map { a in (0..<k).filter { a[row * k + $0] }.count } ?? k
+                let deviation = 1 / Double(max(links, 1)).squareRoot()
+                for link in 0..<k { values[row * k + link] *= deviation }
+            }
+            return try FactorChain(topology: topology, factorCount: m, values: values)
         case .paper:
             return try FactorChain<Double>.rowNormalized(topology: topology, factorCount: factorCount, noise: noise, seed: seed)
         case .diagonal:

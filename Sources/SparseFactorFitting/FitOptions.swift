@@ -52,6 +52,9 @@ public struct FitOptions: Sendable, Equatable {
     /// Start from these factors instead of `initialization` (its topology and factor count win
     /// over `topology` and `factorCount`).
     public var initialChain: FactorChain<Double>? = nil
+    /// Which links of each factor the fit may use: all of the pattern's (default), or one butterfly
+    /// level per factor (``FactorSparsity/butterfly``); forbidden links are 0 in the start and the result.
+    public var sparsity: FactorSparsity = .pattern
 
     /// The scalar type of the objective kernel of a dense fit (the matrix-free objective is
     /// float64 only); float64 by default.

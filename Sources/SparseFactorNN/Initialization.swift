@@ -28,11 +28,7 @@ extension Tensor {
         var t = Tensor(shape: shape)
         var i = 0
         while i < t.count {
-            // u1 in (0, 1] keeps the logarithm finite.
-            let u1 = 1 - rng.nextUnit()
-            let u2 = rng.nextUnit()
-            let radius = (-2 * log(u1)).squareRoot()
-            let angle = 2 * Double.pi * u2
+            let (radius, angle) = rng.nextGaussianPolar()
             t.values[i] = Float(mean + standardDeviation * radius * cos(angle))
             if i + 1 < t.count { t.values[i + 1] = Float(mean + standardDeviation * radius * sin(angle)) }
             i += 2

@@ -3,7 +3,8 @@ import SparseFactor
 import Testing
 
 // `factorize --init diagonal`: the start is diag(A) (checked on the saved factors), a fit from it ends no
-// worse than that, and a pattern without the self-link or a bad value is refused.
+// worse than that, and a pattern without the self-link or a bad value is refused. `--sparsity butterfly
+// --init gaussian --symmetric` recovers a Walsh–Hadamard matrix (Sylvester's formula) to round-off.
 
 @Suite struct FactorizeInitTests {
     /// A 32×32 diagonally dominant matrix: diagonal in [2, 4), off-diagonal entries in ±0.05.
@@ -45,6 +46,29 @@ import Testing
         #expect(paper.lastJSON?["init"] as? String == "paper" && paper.lastJSON?["init_noise"] as? Double == 0.01)
     }
 
+    @Test func butterflySparsityFindsHadamard() throws {
+        let dir = try ScratchDirectory()
+        defer { dir.cleanUp() }
+        let n = 32
+        let h = try writeMatrix(dir, "h.npy", rows: n, columns: n, seed: 1) { a in
+            for i in 0..<n { for j in 0..<n { a[i, j] = ((i & j).nonzeroBitCount % 2 == 0 ? 1 : -1) / Double(n).squareRoot() } }
+        }
+        let result = try CLI.run(["factorize", dir.path("h.npy"), "--symmetric", "--sparsity", "butterfly", "--init", "gaussian",
+                                  "--iterations", "3000", "--gradient-tolerance", "0", "--improvement-tolerance", "0",
+                                  "--save", dir.path("h.sfchain"), "--json"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let json = try #require(result.lastJSON, "stdout: \(result.stdout)")
+        #expect(json["sparsity"] as? String == "butterfly" && json["init"] as? String == "gaussian")
+        let chain = try FactorFile.load(from: URL(fileURLWithPath: dir.path("h.sfchain")))
+        let error = distance(h, try chain.denseMatrix()) / h.frobeniusNorm
+        #expect(error <= 1e-9, "relative error \(error)")
+        // Each row of each factor keeps at most two non-zeros: itself and its butterfly partner.
+        let k = chain.topology.linksPerRow
+        for row in 0..<(chain.factorCount * n) {
+            #expect(chain.values[(row * k)..<((row + 1) * k)].filter { $0 != 0 }.count <= 2)
+        }
+    }
+
     @Test func badStartsAreRefused() throws {
         let dir = try ScratchDirectory()
         defer { dir.cleanUp() }
@@ -54,6 +78,9 @@ import Testing
             (["--init", "identity"], 64, "identity", "usage"),
             (["--init-noise", "-1"], 64, "--init-noise must be a finite number ≥ 0, got -1", "usage"),
             (["--init-noise", "nan"], 64, "--init-noise must be a finite number ≥ 0", "usage"),
+            (["--sparsity", "butterfly", "--permutation-seed", "3"], 65, "needs an unpermuted ring", "invalid-argument"),
+            (["--sparsity", "butterfly", "--factors", "6"], 65, "at most ⌈log2 N⌉ = 5 factors", "invalid-argument"),
+            (["--sparsity", "blocks"], 64, "blocks", "usage"),
         ]
         for (options, code, message, kind) in cases {
             let result = try CLI.run(["factorize", dir.path("d.npy"), "--iterations", "2", "--json"] + options)

@@ -61,25 +61,28 @@ public func fitFactors(operator a: any LinearOperator, options: FitOptions = Fit
     guard topology.size == n else {
         throw SparseFactorError.shapeMismatch(expected: "a topology of size \(n) (the operator's N)", got: "size \(topology.size)")
     }
-    let start: FactorChain<Double>
+    let unrestricted: FactorChain<Double>
     if let given = options.initialChain {
-        start = try scaledFirstFactor(given, by: 1 / scale)
+        unrestricted = try scaledFirstFactor(given, by: 1 / scale)
     } else {
-        start = try options.initialization.chain(diagonal: {
+        unrestricted = try options.initialization.chain(diagonal: {
             guard let d = a.knownDiagonal else {
                 throw SparseFactorError.invalidArgument("the diagonal start needs the operator's diagonal (knownDiagonal), and this operator gives none")
             }
             return d.map { $0 / scale }
-        }, topology: topology, factorCount: options.factorCount, noise: options.initialNoise, seed: options.seed)
+        }, topology: topology, factorCount: options.factorCount, noise: options.initialNoise, seed: options.seed,
+           allowed: try options.allowedLinks(topology))
     }
-    let objective = try ProbeObjective(operator: a, topology: topology, factorCount: start.factorCount, probes: matrixFree.probes,
+    let objective = try ProbeObjective(operator: a, topology: topology, factorCount: unrestricted.factorCount, probes: matrixFree.probes,
                                        distribution: matrixFree.distribution, seed: options.seed, scale: scale, group: group)
     objective.freshProbesEachEvaluation = options.optimizer == .adam
     // Under fresh probes every loss is a new noisy sample, and the lowest of them keeps falling by chance:
     // the improvement test would stop on noise, so it is off and the fit ends on iterations or time.
     var monitorOptions = options
     if objective.freshProbesEachEvaluation { monitorOptions.relativeImprovementTolerance = 0 }
-    let shared: any FitObjective = group.map { GroupFitObjective(objective, group: $0, evaluate: objective.evaluate) } ?? objective
+    let (start, shared) = try options.applySparsity(
+        start: unrestricted,
+        objective: group.map { GroupFitObjective(objective, group: $0, evaluate: objective.evaluate) } ?? objective)
     var monitor = FitMonitor(objective: shared, options: monitorOptions, lossScale: scale * scale, progress: progress)
     let outcome: OptimizerOutcome
     switch options.optimizer {

@@ -33,11 +33,10 @@ struct ProbeSource {
                 }
             case .gaussian:
                 var i = 0
-                while i < size {   // Box–Muller: two normals per pair of uniforms
-                    let u1 = 1 - rng.nextUnit(), u2 = rng.nextUnit()
-                    let r = (-2 * Foundation.log(u1)).squareRoot()
-                    out.values[i * width + c] = r * cos(2 * .pi * u2)
-                    if i + 1 < size { out.values[(i + 1) * width + c] = r * sin(2 * .pi * u2) }
+                while i < size {   // two normals per pair of uniforms
+                    let (r, angle) = rng.nextGaussianPolar()
+                    out.values[i * width + c] = r * cos(angle)
+                    if i + 1 < size { out.values[(i + 1) * width + c] = r * sin(angle) }
                     i += 2
                 }
             }
