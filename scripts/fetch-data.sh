@@ -15,11 +15,18 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+usage() { sed -n 's/^# \{0,1\}//; 2,7p' "${BASH_SOURCE[0]}"; }
 only=()
+if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then usage; exit 0; fi
 if [ "${1:-}" = "--only" ]; then
     [ $# -ge 2 ] || { echo "fetch-data: error: --only needs source names" >&2; exit 2; }
     only=(--only "$2"); shift 2
 fi
+# Anything else that looks like an option is a mistake, not a folder name.
+case "${1:-}" in
+    -*) echo "fetch-data: error: unknown option '$1' (expected --only SOURCE[,SOURCE] and/or a DATA_DIR)" >&2; usage >&2; exit 2 ;;
+esac
+[ $# -le 1 ] || { echo "fetch-data: error: expected at most one DATA_DIR, got $# arguments: $*" >&2; exit 2; }
 data_dir="${1:-$here/../data}"
 
 die() { echo "fetch-data: error: $*" >&2; exit 1; }
