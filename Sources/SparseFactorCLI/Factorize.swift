@@ -30,7 +30,7 @@ struct Factorize: ParsableCommand {
     @Option(help: "The objective kernel's scalar type: float64 (the default) or float32 (float arithmetic, double optimizer; the final error is computed in float64; dense fits only).")
     var precision: FitPrecision = .float64
     @Option(parsing: .unconditional, help: "Seed of the initial noise (the same seed gives the same factors).") var seed: UInt64 = 0
-    @Option(name: .customLong("init"), help: "The start: paper (each row of each factor sums to 1) or diagonal (W1 = diag(A), the others the identity; needs the self-link).")
+    @Option(name: .customLong("init"), help: "The start: paper (each row of each factor sums to 1), diagonal (W1 = diag(A), the others the identity; needs the self-link) or gaussian (every link N(0, 1/k), k the links its row may use; mixed signs).")
     var initialization: FitInitialization = .paper
     @Option(parsing: .unconditional, help: "Scale of the seeded noise added to the start (default 0.01, the paper's; 0 for none).")
     var initNoise: Double?
