@@ -116,9 +116,10 @@ private func measureError(of chain: FactorChain<Double>, operator a: any LinearO
     // Held-out probes from a stream the fit never used (the fit's seeds are seed, seed + 1, …).
     let source = ProbeSource(size: n, distribution: options.distribution, seed: seed ^ 0x0D0E_5E70_F1E5_0000)
     let blocks = (columns + width - 1) / width
+    let columnsOf = { (block: Int) in min(width, columns - block * width) }   // the last block may be narrower
     var residuals: [Double] = [], targets: [Double] = []
     for block in group.pieces(blocks) {
-        let first = block * width, w = min(width, columns - first)
+        let first = block * width, w = columnsOf(block)
         let probes: Matrix<Double>
         if exact {
             var unit = try Matrix<Double>(rows: n, columns: w)
@@ -132,7 +133,7 @@ private func measureError(of chain: FactorChain<Double>, operator a: any LinearO
         residuals += squares.residuals
         targets += squares.targets
     }
-    let counts = (0..<group.size).map { r in group.pieces(blocks, rank: r).reduce(0) { $0 + min(width, columns - $1 * width) } }
+    let counts = (0..<group.size).map { r in group.pieces(blocks, rank: r).reduce(0) { $0 + columnsOf($1) } }
     let errors = try group.allGather(residuals, counts: counts), norms = try group.allGather(targets, counts: counts)
     if exact {
         let residual = errors.reduce(0, +), targetSquares = norms.reduce(0, +)
