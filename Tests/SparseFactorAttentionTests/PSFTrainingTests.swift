@@ -260,9 +260,15 @@ import Testing
         }
     }
 
+    /// Adding at N = 16,384, batch 40: the factor MLPs' activations are 14 factors × 40 × 16,384 × 64
+    /// floats = 2.35 GB, over a quarter of a 8 GiB limit and under a quarter of a 12 GiB one.
     @Test func longSequencesSwitchToRecomputation() {
-        #expect(PSFAttn.shouldRecompute(PSFAttnConfiguration(task: .adding, length: 16384), batch: 40))
-        #expect(!PSFAttn.shouldRecompute(PSFAttnConfiguration(task: .adding, length: 1024), batch: 40))
+        let long = PSFAttnConfiguration(task: .adding, length: 16384)
+        let gib = 1 << 30
+        #expect(PSFAttn.shouldRecompute(long, batch: 40, memoryLimit: 8 * gib))
+        #expect(!PSFAttn.shouldRecompute(long, batch: 40, memoryLimit: 12 * gib))
+        #expect(!PSFAttn.shouldRecompute(PSFAttnConfiguration(task: .adding, length: 1024), batch: 40, memoryLimit: 1 * gib))
+        #expect(PSFAttn.shouldRecompute(PSFAttnConfiguration(task: .adding, length: 1024), batch: 40, memoryLimit: gib / 16))
     }
 
     func expectIO<R>(_ what: String, contains text: String, sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> R) {
