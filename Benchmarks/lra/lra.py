@@ -139,6 +139,13 @@ def render(rows, args):
         row = rows.get(run_id(t, "psf", "long"))
         lines.append(f"| {t} | {cell(row)} | {row.get('steps', '–') if row else '–'} | "
                      f"{round(row['train_cpu_seconds']) if row and 'train_cpu_seconds' in row else '–'} |")
+    lines += ["", "## Retrieval: not built yet", "",
+              "LRA's fifth task matches two documents (AAN: does one paper cite the other?), each encoded by the same",
+              "model on its own, the two vectors combined for a classifier (no attention across the pair). An offline",
+              "corpus allows such a task: WordNet 3.0 (Debian `wordnet-base`, already fetched for the matrix suite)",
+              "has glosses for 117,659 synsets and the relations between them, so gloss pairs linked by a relation",
+              "against random pairs would be the two classes. What is missing is the two-tower model in the trainer",
+              "(every model here reads one sequence) and the data command; until then the suite has four tasks."]
     atomic_write(os.path.join(args.out, "lra.md"), "\n".join(lines) + "\n")
     series = {m: [(100 * r["test_accuracy"] if (r := rows.get(run_id(t, m, "equal"))) and r.get("test_accuracy") is not None else None)
                   for t in TASKS] for m in MODELS}
