@@ -92,8 +92,11 @@ def memorized(row):
 
 
 def overfit(row):
-    """A run that fits its training set but misses the target on the test set: more data is the remedy."""
-    return bool(row) and row.get("train_accuracy", 0) >= TARGET and row.get("test_accuracy", 1) < TARGET
+    """A run that fits its training set but misses the target on the test set, or one stopped because it was
+    memorizing its training set (train loss falling, validation at chance: Adding at N = 16,384): more data
+    is the remedy."""
+    return bool(row) and ((row.get("train_accuracy", 0) >= TARGET and row.get("test_accuracy", 1) < TARGET)
+                          or row.get("stopped_by") == "memorizing")
 
 
 def first_attempt(task, n):
@@ -116,6 +119,8 @@ def full_plan(rows):
                     continue
                 row = rows.get(run_id(task, "psf", n, 1, attempt))
                 earlier = [rows.get(run_id(task, "psf", n, 1, a)) for a in (1, 2)]
+                if attempt == 2 and row is None and overfit(earlier[0]):
+                    continue   # attempt 2 trains longer on the same 40,000 sequences: no help against memorizing
                 if attempt == 3 and first_attempt(task, n) < 3 and (not any(overfit(r) for r in earlier)
                                      or any(r and r.get("test_accuracy", 0) >= TARGET for r in earlier)):
                     break   # more data is the remedy for overfitting only, and only where no attempt reached 99% on test
