@@ -230,7 +230,8 @@ def render(rows, out_dir):
             tag = "" if row is None or row is attempts[0] else f" a{attempts.index(row) + 1}"
             held = f"; {HELD_OUT} more: {100 * row['held_out_accuracy']:.1f}" if row and "held_out_accuracy" in row else ""
             return (cell(row) + tag + (f" ({row['steps']} steps{held})" if row and row.get("steps") else "")
-                    + (f", train {100 * row['train_accuracy']:.0f}%: memorized" if memorized(row) else ""))
+                    + (f", train {100 * row['train_accuracy']:.0f}%: memorized" if memorized(row) else "")
+                    + (", stopped: memorizing" if row and row.get("stopped_by") == "memorizing" else ""))
         lines.append(f"| {task} | " + " | ".join(full_cell(n) for n in LENGTHS) + " |")
     atomic_write(os.path.join(out_dir, "lengths.md"), "\n".join(lines) + "\n")
     charts = []
