@@ -459,13 +459,6 @@ public final class SequenceTrainer {
     }
 }
 
-/// CPU seconds used by the process so far, all threads (for ms/step figures beside wall time).
-public func processCPUSeconds() -> Double {
-    var t = timespec()
-    guard clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t) == 0 else { return 0 }
-    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-}
-
 /// One training step's numbers.
 public struct StepReport: Sendable {
     public var epoch: Int

@@ -41,6 +41,8 @@ struct Factorize: ParsableCommand {
     @Option(help: "Write the matrix being factorized (after --transform) to this .npy path (float64, written atomically), for other tools to run on the same matrix.")
     var exportMatrix: String?
     @Option(parsing: .unconditional, help: "Stop after this many seconds.") var timeLimit: Double?
+    @Option(parsing: .unconditional, help: "Stop after the process has used this many CPU seconds (all threads): a cap that other work on the machine does not shrink.")
+    var cpuLimit: Double?
     @Option(parsing: .unconditional, help: "Adam's learning rate (default 0.01).") var lr: Double?
     @Option(parsing: .unconditional, help: "Stop when the largest gradient entry falls below this fraction of the initial one (default 1e-9).")
     var gradientTolerance: Double?
@@ -59,6 +61,7 @@ struct Factorize: ParsableCommand {
         guard iterations >= 0 else { throw ValidationError("--iterations must be at least 0, got \(iterations)") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
         if let t = timeLimit, !(t >= 0) { throw ValidationError("--time-limit must be at least 0 seconds, got \(t)") }
+        if let t = cpuLimit, !(t >= 0) { throw ValidationError("--cpu-limit must be at least 0 seconds, got \(t)") }
         if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number, got \(lr)") }
         if let w = improvementWindow, w < 1 { throw ValidationError("--improvement-window must be at least 1, got \(w)") }
         if let initNoise, !(initNoise >= 0 && initNoise.isFinite) { throw ValidationError("--init-noise must be a finite number ≥ 0, got \(initNoise)") }
@@ -91,10 +94,12 @@ struct Factorize: ParsableCommand {
             let options = fitOptions(topology: topology)
 
             let reporter = ProgressReporter(total: iterations, label: "fit")
+            let cpuBefore = processCPUSeconds()
             let fit = try fitFactors(a, options: options, group: group) { p in
                 reporter.update(step: p.iteration, fields: ["loss": p.loss, "rel.error": p.relativeError])
             }
             reporter.finish()
+            let fitCPUSeconds = processCPUSeconds() - cpuBefore
             guard Processes.isLeader else { return }   // the same factors on every rank; the baseline and the outputs are rank 0's
 
             let n = a.rows
@@ -115,6 +120,7 @@ struct Factorize: ParsableCommand {
                     "tsvd_rank": tsvd.rank, "tsvd_rank_rule": rule.name, "tsvd_error": tsvd.absoluteError,
                     "tsvd_relative_error": tsvd.relativeError, "tsvd_params": tsvd.parameterCount, "tsvd_seconds": svdSeconds,
                     "iterations": fit.iterations, "evaluations": fit.evaluations, "seconds": fit.seconds,
+                    "cpu_seconds": fitCPUSeconds, "cpu_limit": cpuLimit.map { $0 as Any } ?? NSNull(),
                     "stop_reason": fit.stopReason.rawValue, "optimizer": fit.optimizer.rawValue, "seed": NSNumber(value: seed),
                     "precision": precision.rawValue,
                     "seconds_to_1_percent": withinOnePercent?.seconds ?? NSNull(),
@@ -157,6 +163,7 @@ struct Factorize: ParsableCommand {
         options.sparsity = sparsity
         if let initNoise { options.initialNoise = initNoise }
         options.timeLimit = timeLimit
+        options.cpuTimeLimit = cpuLimit
         if let lr { options.learningRate = lr }
         if let gradientTolerance { options.gradientTolerance = gradientTolerance }
         if let improvementTolerance { options.relativeImprovementTolerance = improvementTolerance }

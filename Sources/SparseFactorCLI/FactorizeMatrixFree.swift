@@ -52,11 +52,13 @@ extension Factorize {
             let probing = probing.options
 
             let reporter = ProgressReporter(total: iterations, label: "fit")
+            let cpuBefore = processCPUSeconds()
             let result = try fitFactors(operator: a, options: options, matrixFree: probing,
                                         group: group) { p in
                 reporter.update(step: p.iteration, fields: ["loss": p.loss, "rel.error~": p.relativeError])
             }
             reporter.finish()
+            let fitCPUSeconds = processCPUSeconds() - cpuBefore
             guard Processes.isLeader else { return }
             let fit = result.fit, error = result.error
             if let saveURL { try FactorFile.save(fit.chain, to: saveURL) }
@@ -76,6 +78,7 @@ extension Factorize {
                     "operator_columns": result.operatorColumns,
                     "tsvd": "skipped (matrix-free: the truncated SVD needs the dense matrix)",
                     "iterations": fit.iterations, "evaluations": fit.evaluations, "seconds": fit.seconds,
+                    "cpu_seconds": fitCPUSeconds, "cpu_limit": cpuLimit.map { $0 as Any } ?? NSNull(),
                     "stop_reason": fit.stopReason.rawValue, "optimizer": fit.optimizer.rawValue, "seed": NSNumber(value: seed),
                     "init": initialization.rawValue, "init_noise": options.initialNoise, "sparsity": sparsity.rawValue,
                     "start_relative_error": fit.history[0].relativeError,

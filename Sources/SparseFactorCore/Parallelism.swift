@@ -1,4 +1,5 @@
 internal import CSparseFactorKernels
+import Foundation
 
 /// Controls the threads of the C kernels.
 ///
@@ -46,4 +47,18 @@ package func checkKernel(_ status: Int32, _ what: @autoclosure () -> String) thr
     case SF_ERR_LAPACK.rawValue: throw SparseFactorError.kernel("\(what()): LAPACK failure")
     default: throw SparseFactorError.kernel("\(what()): status \(status)")
     }
+}
+
+/// CPU seconds used by the process so far, all threads: the clock of CPU budgets (`train --cpu-budget`,
+/// `FitOptions.cpuTimeLimit`), which, unlike wall time, does not stretch when other work shares the cores.
+///
+/// ```swift
+/// let before = processCPUSeconds()
+/// // … work …
+/// print(processCPUSeconds() - before)
+/// ```
+public func processCPUSeconds() -> Double {
+    var t = timespec()
+    guard clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t) == 0 else { return 0 }
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }

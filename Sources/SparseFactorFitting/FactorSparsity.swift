@@ -101,6 +101,7 @@ final class RestrictedFitObjective: FitObjective {
 
     func relativeError(loss: Double) -> Double { base.relativeError(loss: loss) }
     var agreedSeconds: Double? { base.agreedSeconds }
+    var agreedCPUSeconds: Double? { base.agreedCPUSeconds }
 }
 
 extension FitOptions {

@@ -9,6 +9,7 @@ struct FitMonitor {
     let lossScale: Double
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
+    private let cpuStart = processCPUSeconds()
     private(set) var history: [FitHistoryEntry] = []
     /// The lowest loss seen up to each iteration (index = iteration), for the improvement test.
     private var bestLoss: [Double] = []
@@ -49,12 +50,19 @@ struct FitMonitor {
         record(iteration: 0, loss: loss)
         if initialGradientMax == 0 { return .gradientTolerance }
         if options.maxIterations == 0 { return .maxIterations }
-        if let limit = options.timeLimit, limitSeconds >= limit { return .timeLimit }
-        return nil
+        return timeLimitReached()
     }
 
     /// The clock the time limit reads: the one every process of a group fit agrees on, else this process's.
     private var limitSeconds: Double { objective.agreedSeconds ?? seconds }
+    /// The CPU seconds the CPU limit reads: the most any process of a group fit used, else this process's.
+    private var limitCPUSeconds: Double { objective.agreedCPUSeconds ?? (processCPUSeconds() - cpuStart) }
+
+    private func timeLimitReached() -> FitStopReason? {
+        if let limit = options.timeLimit, limitSeconds >= limit { return .timeLimit }
+        if let limit = options.cpuTimeLimit, limitCPUSeconds >= limit { return .cpuTimeLimit }
+        return nil
+    }
 
     /// Records an iteration and returns why the run should stop now, if it should.
     /// Tests, in order: gradient, improvement, iteration count, time.
@@ -68,8 +76,7 @@ struct FitMonitor {
             if old - now <= options.relativeImprovementTolerance * max(abs(old), .leastNormalMagnitude) { return .relativeImprovement }
         }
         if iteration >= options.maxIterations { return .maxIterations }
-        if let limit = options.timeLimit, limitSeconds >= limit { return .timeLimit }
-        return nil
+        return timeLimitReached()
     }
 
     private mutating func record(iteration: Int, loss: Double) {

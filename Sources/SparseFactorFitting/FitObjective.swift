@@ -11,10 +11,13 @@ protocol FitObjective: AnyObject {
     /// Seconds since the fit began on which every process of the fit agrees (the slowest one's, as of
     /// the last evaluation), for the time limit; nil for a fit in one process, which reads its own clock.
     var agreedSeconds: Double? { get }
+    /// The same for CPU seconds (each process's own since the fit began; the largest), for the CPU limit.
+    var agreedCPUSeconds: Double? { get }
 }
 
 extension FitObjective {
     var agreedSeconds: Double? { nil }
+    var agreedCPUSeconds: Double? { nil }
 }
 
 extension FactorizationObjective: FitObjective {}
@@ -28,7 +31,9 @@ final class GroupFitObjective: FitObjective {
     private let evaluation: ([Double], inout [Double]) throws -> Double
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
+    private let cpuStart = processCPUSeconds()
     private(set) var agreedSeconds: Double? = 0
+    private(set) var agreedCPUSeconds: Double? = 0
 
     /// `evaluate` computes the shared evaluation on every rank (the same loss and gradient everywhere).
     init(_ base: any FitObjective, group: any ProcessGroup, evaluate: @escaping ([Double], inout [Double]) throws -> Double) {
@@ -48,7 +53,10 @@ final class GroupFitObjective: FitObjective {
         let loss = try evaluation(values, &gradient)
         let elapsed = clock.now - start
         let mine = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        agreedSeconds = try group.allGather([mine], counts: [Int](repeating: 1, count: group.size)).max()
+        // Each rank's [wall, CPU] seconds; every rank takes the largest of each, so all stop after the same iteration.
+        let clocks = try group.allGather([mine, processCPUSeconds() - cpuStart], counts: [Int](repeating: 2, count: group.size))
+        agreedSeconds = stride(from: 0, to: clocks.count, by: 2).map { clocks[$0] }.max()
+        agreedCPUSeconds = stride(from: 1, to: clocks.count, by: 2).map { clocks[$0] }.max()
         return loss
     }
 

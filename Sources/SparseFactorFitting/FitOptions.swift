@@ -12,7 +12,7 @@ public enum FitAlgorithm: String, Sendable, CaseIterable, Codable {
 ///
 /// The run stops at the first of: `maxIterations` iterations, a small gradient
 /// (`gradientTolerance`), a small improvement of the loss (`relativeImprovementTolerance`),
-/// or `timeLimit` seconds. ``FitResult/stopReason`` says which.
+/// or `timeLimit` seconds (or `cpuTimeLimit` CPU seconds). ``FitResult/stopReason`` says which.
 ///
 /// ```swift
 /// var options = FitOptions()
@@ -38,6 +38,9 @@ public struct FitOptions: Sendable, Equatable {
     public var improvementWindow: Int? = nil
     /// Wall-clock seconds after which the run stops (checked after every iteration); `nil` = no limit.
     public var timeLimit: Double? = nil
+    /// Stop once the process has used this many CPU seconds (all threads, ``processCPUSeconds()``) since
+    /// the fit began: a cap that does not shrink when other work shares the machine; `nil` for none.
+    public var cpuTimeLimit: Double? = nil
 
     /// M, the number of factors; `nil` means `⌈log2 N⌉` as in the paper.
     public var factorCount: Int? = nil
@@ -92,6 +95,7 @@ public struct FitOptions: Sendable, Equatable {
                     "relativeImprovementTolerance must be finite and ≥ 0, got \(relativeImprovementTolerance)")
         if let w = improvementWindow { try require(w >= 1, "improvementWindow must be at least 1, got \(w)") }
         if let t = timeLimit { try require(t >= 0 && !t.isNaN, "timeLimit must be ≥ 0 seconds, got \(t)") }
+        if let t = cpuTimeLimit { try require(t >= 0 && !t.isNaN, "cpuTimeLimit must be ≥ 0 seconds, got \(t)") }
         if let m = factorCount { try require(m >= 1, "factorCount must be at least 1, got \(m)") }
         try require(initialNoise >= 0 && initialNoise.isFinite, "initialNoise must be finite and ≥ 0, got \(initialNoise)")
         try require(memory >= 1, "memory (L-BFGS pairs) must be at least 1, got \(memory)")
@@ -118,6 +122,8 @@ public enum FitStopReason: String, Sendable, Codable, CaseIterable {
     case relativeImprovement = "relative_improvement"
     /// `timeLimit` seconds passed.
     case timeLimit = "time_limit"
+    /// `cpuTimeLimit` CPU seconds were used.
+    case cpuTimeLimit = "cpu_time_limit"
     /// L-BFGS found no step that lowers the loss, even along the steepest descent
     /// (usually the loss is at the limit of floating-point precision).
     case lineSearchFailed = "line_search_failed"

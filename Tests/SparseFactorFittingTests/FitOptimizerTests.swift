@@ -162,6 +162,28 @@ func representableTarget(_ n: Int, seed: UInt64) throws -> Matrix<Double> {
         #expect(fit.iterations == 0)
     }
 
+    @Test func stopsOnTheCPULimit() throws {
+        // A zero CPU limit has passed when the start is evaluated; a positive one ends a fit that no other
+        // test would end (tolerances 0, a million iterations): the stop reason is asserted, not a duration.
+        var options = FitOptions()
+        options.cpuTimeLimit = 0
+        options.maxIterations = 1000
+        let a = try randomMatrix(8, seed: 45)
+        let immediate = try fitFactors(a, options: options)
+        #expect(immediate.stopReason == .cpuTimeLimit && immediate.iterations == 0)
+        options.cpuTimeLimit = 0.05
+        options.maxIterations = 1_000_000
+        options.gradientTolerance = 0
+        options.relativeImprovementTolerance = 0
+        options.optimizer = .adam
+        let limited = try fitFactors(try randomMatrix(32, seed: 46), options: options)
+        #expect(limited.stopReason == .cpuTimeLimit && limited.iterations > 0, "\(limited.stopReason) after \(limited.iterations)")
+        // Under a process group every rank stops after the same iteration (the largest CPU clock decides).
+        options.cpuTimeLimit = 0
+        let ranks = try ThreadRanks.run(size: 2) { [options] group in try fitFactors(a, options: options, group: group) }
+        #expect(ranks.allSatisfy { $0.stopReason == .cpuTimeLimit && $0.iterations == 0 })
+    }
+
     @Test(arguments: FitAlgorithm.allCases)
     func theSameSeedGivesIdenticalFactors(optimizer: FitAlgorithm) throws {
         let a = try randomMatrix(16, seed: 51)
@@ -227,6 +249,8 @@ func representableTarget(_ n: Int, seed: UInt64) throws -> Matrix<Double> {
             ("no memory", { $0.memory = 0 }),
             ("beta1 = 1", { $0.beta1 = 1 }),
             ("negative time", { $0.timeLimit = -1 }),
+            ("negative CPU time", { $0.cpuTimeLimit = -1 }),
+            ("NaN CPU time", { $0.cpuTimeLimit = .nan }),
             ("zero factors", { $0.factorCount = 0 }),
             ("wrong topology size", { $0.topology = try? ChordTopology(size: 16) }),
         ]
