@@ -40,11 +40,13 @@ def run_train(cmd, rid, checkpoint, deadline=None):
             timer.start()
         drain = threading.Thread(target=lambda: stderr.extend(child.stderr), daemon=True)  # progress, errors
         drain.start()
+        print(f"{rid}: started {time.strftime('%H:%M:%S')}: {' '.join(cmd[1:])}", flush=True)
         for line in child.stdout:
             if line.startswith("{"):
                 lines.append(line)
                 log.write(line)
                 log.flush()
+                progress_line(rid, line, start)
         child.wait()
         drain.join()
         if timer:
@@ -56,6 +58,20 @@ def run_train(cmd, rid, checkpoint, deadline=None):
     if child.returncode != 0 or summary.get("event") != "summary":
         return {"status": "failed", "error": summary.get("error") or "".join(stderr)[-300:]}, time.time() - start
     return summary, time.time() - start
+
+
+def progress_line(rid, line, start):
+    """One plain line per epoch in the sweep's own log: where a long run is, without opening RUN.log."""
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return
+    if event.get("event") != "epoch":
+        return
+    def pct(key):
+        return f"{100 * event[key]:.2f}%" if isinstance(event.get(key), (int, float)) else "–"
+    print(f"{rid}: epoch {event.get('epoch')} of {event.get('epochs')}, step {event.get('steps')}, train {pct('train_accuracy')}, "
+          f"validation {pct('val_accuracy')}, {(time.time() - start) / 60:.1f} min", flush=True)
 
 
 def record(path, out_dir, row):
