@@ -62,7 +62,7 @@ def fit(args, job, file_args, start, result):
         return row
     for key in ("n", "factors", "links", "sf_params", "sf_relative_error", "tsvd_rank", "tsvd_relative_error",
                 "start_relative_error", "iterations", "evaluations", "seconds", "stop_reason", "seconds_to_1_percent",
-                "iterations_to_1_percent", "threads", "cpu_seconds"):
+                "iterations_to_1_percent", "threads", "cpu_seconds", "cpu_seconds_to_1_percent"):
         row[key] = out.get(key)
     row["status"] = "budget-limited" if row["stop_reason"] in ("max_iterations", "time_limit", "cpu_time_limit") else "full"
     return row
@@ -76,8 +76,9 @@ def render(rows, path):
              "(W1 = diag(A), the others the identity, no noise), against the truncated SVD of the paper's rank "
              "⌈M²/2⌉ and the diagonal alone; relative Frobenius error. A fit stops when its best loss improved by "
              "less than 1e-4 of itself over 100 iterations, or by the gradient test; `*` marks a fit a cap ended "
-             "instead (20,000 iterations, or 1,800 s: of CPU from 2026-12-07 on, wall before; budget-limited). \"1%\": seconds until the fit was within 1% of "
-             "its final error. N > 2048 subsampled as in suite.md. Made by `Benchmarks/suite/converged.py`; every fit "
+             "instead (20,000 iterations, or 1,800 s: of CPU from 2026-12-07 on, wall before; budget-limited). \"s\": the fit's "
+             "seconds, \"1%\": seconds until the fit was within 1% of its final error; CPU seconds of the fit's process "
+             "where recorded (marked c: other work on the machine does not stretch them), else wall seconds. N > 2048 subsampled as in suite.md. Made by `Benchmarks/suite/converged.py`; every fit "
              "is in [converged.jsonl](converged.jsonl) with its command.", ""]
     meta = next((r for r in rows if "machine" in r), None)
     if meta:
@@ -111,8 +112,11 @@ def render(rows, path):
                 cells += ["failed: " + r["error"] if r else "–", "", "", ""]
                 continue
             mark = "*" if r["status"] == "budget-limited" else ""
-            cells += [suite.fmt(r["sf_relative_error"]) + mark, str(r["iterations"]), f"{r['seconds']:.1f}",
-                      "–" if r.get("seconds_to_1_percent") is None else f"{r['seconds_to_1_percent']:.1f}"]
+            cpu = r.get("cpu_seconds") is not None and r.get("cpu_seconds_to_1_percent") is not None
+            seconds, near = (r["cpu_seconds"], r["cpu_seconds_to_1_percent"]) if cpu else (r["seconds"], r.get("seconds_to_1_percent"))
+            unit = " c" if cpu else ""
+            cells += [suite.fmt(r["sf_relative_error"]) + mark, str(r["iterations"]), f"{seconds:.1f}{unit}",
+                      "–" if near is None else f"{near:.1f}{unit}"]
         lines.append("| " + " | ".join(cells) + " |")
     suite.atomic_write(path, "\n".join(lines) + "\n")
 

@@ -124,6 +124,7 @@ struct Factorize: ParsableCommand {
                     "stop_reason": fit.stopReason.rawValue, "optimizer": fit.optimizer.rawValue, "seed": NSNumber(value: seed),
                     "precision": precision.rawValue,
                     "seconds_to_1_percent": withinOnePercent?.seconds ?? NSNull(),
+                    "cpu_seconds_to_1_percent": withinOnePercent?.cpuSeconds ?? NSNull(),
                     "iterations_to_1_percent": withinOnePercent?.iteration ?? NSNull(),
                     "init": initialization.rawValue, "init_noise": options.initialNoise, "sparsity": sparsity.rawValue,
                     "start_relative_error": fit.history[0].relativeError,

@@ -81,7 +81,7 @@ struct FitMonitor {
 
     private mutating func record(iteration: Int, loss: Double) {
         let entry = FitHistoryEntry(iteration: iteration, loss: loss * lossScale, relativeError: objective.relativeError(loss: loss),
-                                    seconds: seconds)
+                                    seconds: seconds, cpuSeconds: processCPUSeconds() - cpuStart)
         history.append(entry)
         // Written out so a NaN loss never becomes the best one.
         let previousBest = bestLoss.last ?? loss

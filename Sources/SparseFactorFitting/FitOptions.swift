@@ -156,6 +156,9 @@ public struct FitHistoryEntry: Sendable, Equatable, Codable {
     public let relativeError: Double
     /// Seconds since the fit began.
     public let seconds: Double
+    /// CPU seconds this process used since the fit began (all threads; ``processCPUSeconds()``): unlike
+    /// `seconds`, not stretched by other work on the machine. `nil` in histories saved before it existed.
+    public var cpuSeconds: Double? = nil
 }
 
 /// What ``fitFactors(_:options:group:progress:)`` learned.

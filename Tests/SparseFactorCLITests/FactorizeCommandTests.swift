@@ -104,6 +104,7 @@ func distance(_ a: Matrix<Double>, _ b: Matrix<Double>) -> Double {
         let cpuLimited = try CLI.run(["factorize", dir.path("a.npy"), "--cpu-limit", "0", "--json"])
         #expect(cpuLimited.lastJSON?["stop_reason"] as? String == "cpu_time_limit")
         #expect(cpuLimited.lastJSON?["cpu_limit"] as? Double == 0 && (cpuLimited.lastJSON?["cpu_seconds"] as? Double ?? -1) >= 0)
+        #expect((cpuLimited.lastJSON?["cpu_seconds_to_1_percent"] as? Double ?? -1) >= 0)
         let badCPU = try CLI.run(["factorize", dir.path("a.npy"), "--cpu-limit", "-1", "--json"])
         #expect(badCPU.status == 64 && badCPU.stderr.contains("--cpu-limit must be at least 0 seconds, got -1.0"), "\(badCPU.stderr)")
         let fixed = try CLI.run(["factorize", dir.path("a.npy"), "--iterations", "1", "--tsvd-rank", "16", "--json"])

@@ -104,6 +104,9 @@ func representableTarget(_ n: Int, seed: UInt64) throws -> Matrix<Double> {
         #expect(fit.stopReason == .maxIterations)
         #expect(fit.iterations == 3)
         #expect(fit.history.map(\.iteration) == [0, 1, 2, 3])
+        // Every entry carries the process's CPU seconds since the fit began: present, ≥ 0, never decreasing.
+        let cpu = fit.history.compactMap(\.cpuSeconds)
+        #expect(cpu.count == 4 && cpu[0] >= 0 && zip(cpu, cpu.dropFirst()).allSatisfy { $0 <= $1 }, "\(cpu)")
     }
 
     @Test func zeroIterationsReturnsTheInitialization() throws {
