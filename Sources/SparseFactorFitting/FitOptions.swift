@@ -38,7 +38,7 @@ public struct FitOptions: Sendable, Equatable {
     public var improvementWindow: Int? = nil
     /// Wall-clock seconds after which the run stops (checked after every iteration); `nil` = no limit.
     public var timeLimit: Double? = nil
-    /// Stop once the process has used this many CPU seconds (all threads, ``processCPUSeconds()``) since
+    /// Stop once the process has used this many CPU seconds (all threads, SparseFactorCore's `processCPUSeconds()`) since
     /// the fit began: a cap that does not shrink when other work shares the machine; `nil` for none.
     public var cpuTimeLimit: Double? = nil
 
@@ -156,7 +156,7 @@ public struct FitHistoryEntry: Sendable, Equatable, Codable {
     public let relativeError: Double
     /// Seconds since the fit began.
     public let seconds: Double
-    /// CPU seconds this process used since the fit began (all threads; ``processCPUSeconds()``): unlike
+    /// CPU seconds this process used since the fit began (all threads; SparseFactorCore's `processCPUSeconds()`): unlike
     /// `seconds`, not stretched by other work on the machine. `nil` in histories saved before it existed.
     public var cpuSeconds: Double? = nil
 }
