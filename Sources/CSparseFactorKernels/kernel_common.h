@@ -31,7 +31,7 @@
  * time while the band's two buffers (2 * N * 64 bytes) fit SF_CHAIN_NARROW_MAX_BYTES, about one
  * core's L2 (N <= 16,384): then the K link streams gather from L2 rather than L3, which pays
  * more than the extra passes over the weights cost (N = 16,384, C = 64, float64: 22 ms -> 18 ms;
- * at N = 65,536 the narrow band was slower, 150 ms against 121). */ 
+ * at N = 65,536 the narrow band was slower, 150 ms against 121). */
 #ifndef SF_CHAIN_BAND_BYTES
 #define SF_CHAIN_BAND_BYTES 256
 #endif
