@@ -27,8 +27,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
 
     /// Two independent standard normal values from two uniforms (Box–Muller; the first uniform is
     /// taken in (0, 1], which keeps the logarithm finite): `radius · cos(angle)` and `radius · sin(angle)`.
-    /// Callers that scale the values multiply the radius first (as `scale * radius * cos(angle)`), so
-    /// every user of this draw rounds the same way.
+    /// The polar form, not the pair, so that each caller keeps its own order of multiplication (and its bits).
     ///
     /// ```swift
     /// var rng = SeededGenerator(seed: 7)

@@ -105,22 +105,21 @@ final class RestrictedFitObjective: FitObjective {
 }
 
 extension FitOptions {
-    /// The links ``sparsity`` allows for a chain of this topology and ``factorCount``; nil for all.
+    /// The links ``sparsity`` allows for this fit's chain on `topology` (the given chain's factor count,
+    /// else ``factorCount``, else ⌈log2 N⌉); nil for all. A fit computes it once, for its start and its objective.
     func allowedLinks(_ topology: ChordTopology) throws -> [Bool]? {
-        try sparsity.allowedLinks(topology: topology, factorCount: factorCount ?? topology.defaultFactorCount)
+        try sparsity.allowedLinks(topology: topology, factorCount: initialChain?.factorCount ?? factorCount ?? topology.defaultFactorCount)
     }
 
-    /// The start and the objective under ``sparsity``: both unchanged for `.pattern`; otherwise the
-    /// start with its forbidden links at 0 (the paper's start with its rows rescaled to their sums, see
+    /// The start and the objective under `allowed` (``allowedLinks(_:)``): both unchanged for nil; otherwise
+    /// the start with its forbidden links at 0 (the paper's start with its rows rescaled to their sums, see
     /// `restricted`) and an objective that keeps them there. Both fits (dense and matrix-free) go through here.
-    func applySparsity(start: FactorChain<Double>, objective: any FitObjective) throws -> (FactorChain<Double>, any FitObjective) {
-        let topology = start.topology
-        guard let allowed = try sparsity.allowedLinks(topology: topology, factorCount: start.factorCount) else {
-            return (start, objective)
-        }
-        let values = restricted(start.values, allowed: allowed, links: topology.linksPerRow,
+    func applySparsity(_ allowed: [Bool]?, start: FactorChain<Double>,
+                       objective: any FitObjective) throws -> (FactorChain<Double>, any FitObjective) {
+        guard let allowed else { return (start, objective) }
+        let values = restricted(start.values, allowed: allowed, links: start.topology.linksPerRow,
                                 keepRowSums: initialChain == nil && initialization == .paper)
-        return (try FactorChain(topology: topology, factorCount: start.factorCount, values: values),
+        return (try FactorChain(topology: start.topology, factorCount: start.factorCount, values: values),
                 RestrictedFitObjective(objective, allowed: allowed))
     }
 }

@@ -40,13 +40,13 @@ public func fitFactors(_ a: Matrix<Double>, options: FitOptions = FitOptions(), 
     let norm = options.initialChain == nil ? frobenius : scalbn(1.0, Int(frobenius.exponent))
     let normalized = try Matrix(rows: a.rows, columns: a.columns, values: a.values.map { $0 / norm })
     // The initializations are made for the normalized matrix; a given chain was meant for A.
-    let initial = try initialChain(for: normalized, options: options)
+    let (initial, allowed) = try initialChain(for: normalized, options: options)
     let unrestricted = options.initialChain == nil ? initial : try scaledFirstFactor(initial, by: 1 / norm)
     let objective = try FactorizationObjective(target: normalized, topology: unrestricted.topology,
                                                factorCount: unrestricted.factorCount, precision: options.precision)
     let lossScale = norm * norm
     let (start, shared) = try options.applySparsity(
-        start: unrestricted, objective: try group.map { try GroupFitObjective(objective, group: $0) } ?? objective)
+        allowed, start: unrestricted, objective: try group.map { try GroupFitObjective(objective, group: $0) } ?? objective)
     var monitor = FitMonitor(objective: shared, options: options, lossScale: lossScale, progress: progress)
     let outcome: OptimizerOutcome
     switch options.optimizer {
@@ -74,19 +74,22 @@ func scaledFirstFactor(_ chain: FactorChain<Double>, by factor: Double) throws -
     return try FactorChain(topology: chain.topology, factorCount: chain.factorCount, values: values)
 }
 
-/// The chain a fit starts from: the given one, or `options.initialization` for `target` (the normalized matrix).
-private func initialChain(for target: Matrix<Double>, options: FitOptions) throws -> FactorChain<Double> {
+/// The chain a fit starts from: the given one, or `options.initialization` for `target` (the normalized matrix);
+/// with the links `options.sparsity` allows in it (``FitOptions/allowedLinks(_:)``).
+private func initialChain(for target: Matrix<Double>, options: FitOptions) throws -> (FactorChain<Double>, allowed: [Bool]?) {
     let n = target.rows
     if let chain = options.initialChain {
         guard chain.topology.size == n else {
             throw SparseFactorError.shapeMismatch(expected: "an initial chain of size \(n)", got: "size \(chain.topology.size)")
         }
-        return chain
+        return (chain, try options.allowedLinks(chain.topology))
     }
     let topology = try options.topology ?? ChordTopology(size: n)
     guard topology.size == n else {
         throw SparseFactorError.shapeMismatch(expected: "a topology of size \(n) (the matrix's N)", got: "size \(topology.size)")
     }
-    return try options.initialization.chain(diagonal: { (0..<n).map { target[$0, $0] } }, topology: topology, factorCount: options.factorCount,
-                                            noise: options.initialNoise, seed: options.seed, allowed: try options.allowedLinks(topology))
+    let allowed = try options.allowedLinks(topology)
+    return (try options.initialization.chain(diagonal: { (0..<n).map { target[$0, $0] } }, topology: topology,
+                                             factorCount: options.factorCount, noise: options.initialNoise, seed: options.seed,
+                                             allowed: allowed), allowed)
 }

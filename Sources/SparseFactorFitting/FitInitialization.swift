@@ -34,10 +34,7 @@ extension FitInitialization {
                seed: UInt64, allowed: [Bool]? = nil) throws -> FactorChain<Double> {
         switch self {
         case .gaussian:
-            let m = factorCount ?? topology.defaultFactorCount
-            guard m >= 1 else { throw SparseFactorError.invalidArgument("a chain needs at least one factor, got \(m)") }
-            let (n, k) = (topology.size, topology.linksPerRow)
-            try MemoryBudget.check("a chain of \(m) factors of N = \(n), K = \(k)", counts: [m, n, k], scalarBytes: MemoryLayout<Double>.size)
+            let (m, n, k) = try Self.shape(topology: topology, factorCount: factorCount)
             var rng = SeededGenerator(seed: seed)
             var values = [Double](repeating: 0, count: m * n * k)
             for index in stride(from: 0, to: values.count, by: 2) {
@@ -57,12 +54,9 @@ extension FitInitialization {
             guard let selfLink = topology.offsets.firstIndex(of: 0) else {
                 throw SparseFactorError.invalidArgument("the diagonal initialization needs the self-link (offset 0), got the offsets \(topology.offsets)")
             }
-            let m = factorCount ?? topology.defaultFactorCount
-            guard m >= 1 else { throw SparseFactorError.invalidArgument("a chain needs at least one factor, got \(m)") }
-            let (n, k) = (topology.size, topology.linksPerRow)
+            let (m, n, k) = try Self.shape(topology: topology, factorCount: factorCount)
             let d = try diagonal()
             guard d.count == n else { throw SparseFactorError.shapeMismatch(expected: "a diagonal of \(n) entries", got: "\(d.count)") }
-            try MemoryBudget.check("a chain of \(m) factors of N = \(n), K = \(k)", counts: [m, n, k], scalarBytes: MemoryLayout<Double>.size)
             var rng = SeededGenerator(seed: seed)
             var values = [Double](repeating: 0, count: m * n * k)
             for row in 0..<(m * n) {
@@ -74,5 +68,14 @@ extension FitInitialization {
             }
             return try FactorChain(topology: topology, factorCount: m, values: values)
         }
+    }
+
+    /// M (`factorCount`, or ⌈log2 N⌉), N and K of a start, once M ≥ 1 and its M·N·K values fit in memory.
+    private static func shape(topology: ChordTopology, factorCount: Int?) throws -> (m: Int, n: Int, k: Int) {
+        let m = factorCount ?? topology.defaultFactorCount
+        guard m >= 1 else { throw SparseFactorError.invalidArgument("a chain needs at least one factor, got \(m)") }
+        let (n, k) = (topology.size, topology.linksPerRow)
+        try MemoryBudget.check("a chain of \(m) factors of N = \(n), K = \(k)", counts: [m, n, k], scalarBytes: MemoryLayout<Double>.size)
+        return (m, n, k)
     }
 }

@@ -61,6 +61,7 @@ public func fitFactors(operator a: any LinearOperator, options: FitOptions = Fit
     guard topology.size == n else {
         throw SparseFactorError.shapeMismatch(expected: "a topology of size \(n) (the operator's N)", got: "size \(topology.size)")
     }
+    let allowed = try options.allowedLinks(topology)
     let unrestricted: FactorChain<Double>
     if let given = options.initialChain {
         unrestricted = try scaledFirstFactor(given, by: 1 / scale)
@@ -70,8 +71,7 @@ public func fitFactors(operator a: any LinearOperator, options: FitOptions = Fit
                 throw SparseFactorError.invalidArgument("the diagonal start needs the operator's diagonal (knownDiagonal), and this operator gives none")
             }
             return d.map { $0 / scale }
-        }, topology: topology, factorCount: options.factorCount, noise: options.initialNoise, seed: options.seed,
-           allowed: try options.allowedLinks(topology))
+        }, topology: topology, factorCount: options.factorCount, noise: options.initialNoise, seed: options.seed, allowed: allowed)
     }
     let objective = try ProbeObjective(operator: a, topology: topology, factorCount: unrestricted.factorCount, probes: matrixFree.probes,
                                        distribution: matrixFree.distribution, seed: options.seed, scale: scale, group: group)
@@ -81,7 +81,7 @@ public func fitFactors(operator a: any LinearOperator, options: FitOptions = Fit
     var monitorOptions = options
     if objective.freshProbesEachEvaluation { monitorOptions.relativeImprovementTolerance = 0 }
     let (start, shared) = try options.applySparsity(
-        start: unrestricted,
+        allowed, start: unrestricted,
         objective: group.map { GroupFitObjective(objective, group: $0, evaluate: objective.evaluate) } ?? objective)
     var monitor = FitMonitor(objective: shared, options: monitorOptions, lossScale: scale * scale, progress: progress)
     let outcome: OptimizerOutcome
