@@ -94,12 +94,10 @@ struct Factorize: ParsableCommand {
             let options = fitOptions(topology: topology)
 
             let reporter = ProgressReporter(total: iterations, label: "fit")
-            let cpuBefore = processCPUSeconds()
             let fit = try fitFactors(a, options: options, group: group) { p in
                 reporter.update(step: p.iteration, fields: ["loss": p.loss, "rel.error": p.relativeError])
             }
             reporter.finish()
-            let fitCPUSeconds = processCPUSeconds() - cpuBefore
             guard Processes.isLeader else { return }   // the same factors on every rank; the baseline and the outputs are rank 0's
 
             let n = a.rows
@@ -113,25 +111,16 @@ struct Factorize: ParsableCommand {
 
             if json {
                 let withinOnePercent = fit.firstEntry(within: 0.01)
-                var object: [String: Any] = [
-                    "file": file, "transform": matrixTransform.name,
-                    "n": n, "factors": m, "links": fit.chain.topology.linksPerRow, "nonzeros": nonzeros,
-                    "sf_error": fit.absoluteError, "sf_relative_error": fit.relativeError, "sf_params": nonzeros,
+                var object = fitReport(fit, transform: matrixTransform, options: options, processes: group?.size ?? 1)
+                object.merge([
+                    "n": n,
                     "tsvd_rank": tsvd.rank, "tsvd_rank_rule": rule.name, "tsvd_error": tsvd.absoluteError,
                     "tsvd_relative_error": tsvd.relativeError, "tsvd_params": tsvd.parameterCount, "tsvd_seconds": svdSeconds,
-                    "iterations": fit.iterations, "evaluations": fit.evaluations, "seconds": fit.seconds,
-                    "cpu_seconds": fitCPUSeconds, "cpu_limit": cpuLimit.map { $0 as Any } ?? NSNull(),
-                    "stop_reason": fit.stopReason.rawValue, "optimizer": fit.optimizer.rawValue, "seed": NSNumber(value: seed),
                     "precision": precision.rawValue,
                     "seconds_to_1_percent": withinOnePercent?.seconds ?? NSNull(),
                     "cpu_seconds_to_1_percent": withinOnePercent?.cpuSeconds ?? NSNull(),
                     "iterations_to_1_percent": withinOnePercent?.iteration ?? NSNull(),
-                    "init": initialization.rawValue, "init_noise": options.initialNoise, "sparsity": sparsity.rawValue,
-                    "start_relative_error": fit.history[0].relativeError,
-                    "matrix_norm": fit.targetNorm, "threads": Parallelism.effectiveThreads, "processes": group?.size ?? 1,
-                    "topology": pattern.report(fit.chain.topology, factors: m),
-                ]
-                if let save { object["saved"] = save }
+                ]) { _, new in new }
                 if let exportMatrix { object["exported_matrix"] = exportMatrix }
                 printJSONLine(object)
             } else {
@@ -146,6 +135,25 @@ struct Factorize: ParsableCommand {
                 if let exportMatrix { print("wrote the matrix to \(exportMatrix)") }
             }
         }
+    }
+
+    /// What both fits (dense and matrix-free) report in their JSON, alike: the fit, its stop, its start and
+    /// pattern, the run's threads and processes, and `saved` when the factors were written.
+    func fitReport(_ fit: FitResult, transform: MatrixTransform, options: FitOptions, processes: Int) -> [String: Any] {
+        var object: [String: Any] = [
+            "file": file, "transform": transform.name,
+            "factors": fit.chain.factorCount, "links": fit.chain.topology.linksPerRow, "nonzeros": fit.parameterCount,
+            "sf_error": fit.absoluteError, "sf_relative_error": fit.relativeError, "sf_params": fit.parameterCount,
+            "iterations": fit.iterations, "evaluations": fit.evaluations, "seconds": fit.seconds,
+            "cpu_seconds": fit.history.last?.cpuSeconds ?? NSNull(), "cpu_limit": cpuLimit.map { $0 as Any } ?? NSNull(),
+            "stop_reason": fit.stopReason.rawValue, "optimizer": fit.optimizer.rawValue, "seed": NSNumber(value: seed),
+            "init": initialization.rawValue, "init_noise": options.initialNoise, "sparsity": sparsity.rawValue,
+            "start_relative_error": fit.history[0].relativeError,
+            "matrix_norm": fit.targetNorm, "threads": Parallelism.effectiveThreads, "processes": processes,
+            "topology": pattern.report(fit.chain.topology, factors: fit.chain.factorCount),
+        ]
+        if let save { object["saved"] = save }
+        return object
     }
 
     /// --optimizer, or its default: L-BFGS for a dense fit; Adam with fresh probes for a matrix-free one,

@@ -52,23 +52,19 @@ extension Factorize {
             let probing = probing.options
 
             let reporter = ProgressReporter(total: iterations, label: "fit")
-            let cpuBefore = processCPUSeconds()
             let result = try fitFactors(operator: a, options: options, matrixFree: probing,
                                         group: group) { p in
                 reporter.update(step: p.iteration, fields: ["loss": p.loss, "rel.error~": p.relativeError])
             }
             reporter.finish()
-            let fitCPUSeconds = processCPUSeconds() - cpuBefore
             guard Processes.isLeader else { return }
             let fit = result.fit, error = result.error
             if let saveURL { try FactorFile.save(fit.chain, to: saveURL) }
 
             if json {
-                var object: [String: Any] = [
-                    "file": file, "transform": matrixTransform.name, "matrix_free": true,
-                    "n": a.size, "operator_nonzeros": a.nonzeros, "read_seconds": readSeconds,
-                    "factors": fit.chain.factorCount, "links": fit.chain.topology.linksPerRow, "nonzeros": fit.parameterCount,
-                    "sf_error": fit.absoluteError, "sf_relative_error": fit.relativeError, "sf_params": fit.parameterCount,
+                var object = fitReport(fit, transform: matrixTransform, options: options, processes: group?.size ?? 1)
+                object.merge([
+                    "matrix_free": true, "n": a.size, "operator_nonzeros": a.nonzeros, "read_seconds": readSeconds,
                     "error_estimate": [
                         "kind": error.kind.rawValue, "relative_error": error.relativeError, "lower": error.lower, "upper": error.upper,
                         "confidence": error.confidence, "probes": error.probes, "norm_is_exact": error.normIsExact,
@@ -77,15 +73,7 @@ extension Factorize {
                     "probe_distribution": probing.distribution.rawValue, "probes_fresh_each_step": options.optimizer == .adam,
                     "operator_columns": result.operatorColumns,
                     "tsvd": "skipped (matrix-free: the truncated SVD needs the dense matrix)",
-                    "iterations": fit.iterations, "evaluations": fit.evaluations, "seconds": fit.seconds,
-                    "cpu_seconds": fitCPUSeconds, "cpu_limit": cpuLimit.map { $0 as Any } ?? NSNull(),
-                    "stop_reason": fit.stopReason.rawValue, "optimizer": fit.optimizer.rawValue, "seed": NSNumber(value: seed),
-                    "init": initialization.rawValue, "init_noise": options.initialNoise, "sparsity": sparsity.rawValue,
-                    "start_relative_error": fit.history[0].relativeError,
-                    "matrix_norm": fit.targetNorm, "threads": Parallelism.effectiveThreads, "processes": group?.size ?? 1,
-                    "topology": pattern.report(fit.chain.topology, factors: fit.chain.factorCount),
-                ]
-                if let save { object["saved"] = save }
+                ]) { _, new in new }
                 printJSONLine(object)
             } else {
                 print("\(file) (\(matrixTransform), matrix-free): N = \(a.size), \(a.nonzeros) non-zeros; M = \(fit.chain.factorCount) factors × K = \(fit.chain.topology.linksPerRow) links, \(fit.parameterCount) values")
