@@ -75,7 +75,7 @@ def progress_line(rid, line, start):
 
 
 def record(path, out_dir, row):
-    """Appends a finished run's line and removes its checkpoint (its result is in runs.jsonl)."""
+    """Appends a finished run's line and removes its checkpoint and log (its result is in runs.jsonl)."""
     with open(path, "a") as f:
         f.write(json.dumps(row, sort_keys=True) + "\n")
     for suffix in (".ckpt", ".log"):

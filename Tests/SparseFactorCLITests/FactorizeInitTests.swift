@@ -1,5 +1,6 @@
 import Foundation
 import SparseFactor
+import SparseFactorTestSupport
 import Testing
 
 // `factorize --init diagonal`: the start is diag(A) (checked on the saved factors), a fit from it ends no
@@ -50,9 +51,8 @@ import Testing
         let dir = try ScratchDirectory()
         defer { dir.cleanUp() }
         let n = 32
-        let h = try writeMatrix(dir, "h.npy", rows: n, columns: n, seed: 1) { a in
-            for i in 0..<n { for j in 0..<n { a[i, j] = ((i & j).nonzeroBitCount % 2 == 0 ? 1 : -1) / Double(n).squareRoot() } }
-        }
+        let h = try sylvesterHadamard(n)
+        try NpyWriter.write(h, to: URL(fileURLWithPath: dir.path("h.npy")))
         let result = try CLI.run(["factorize", dir.path("h.npy"), "--symmetric", "--sparsity", "butterfly", "--init", "gaussian",
                                   "--iterations", "3000", "--gradient-tolerance", "0", "--improvement-tolerance", "0",
                                   "--save", dir.path("h.sfchain"), "--json"])

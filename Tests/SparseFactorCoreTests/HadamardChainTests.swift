@@ -8,14 +8,6 @@ import Testing
 @Suite struct HadamardChainTests {
     static let sizes = (1...10).map { 1 << $0 }   // N = 2 … 1024
 
-    /// Sylvester's orthonormal Walsh–Hadamard matrix, entry by entry.
-    static func hadamard(_ n: Int) throws -> Matrix<Double> {
-        let scale = 1 / Double(n).squareRoot()
-        return try Matrix(rows: n, columns: n, values: (0..<(n * n)).map { e in
-            (e / n & e % n).nonzeroBitCount % 2 == 0 ? scale : -scale
-        })
-    }
-
     /// The chain whose factor k holds butterfly level k: row i keeps its self-link ((−1)^bit_k(i) / √2)
     /// and the link to i XOR 2^k (1 / √2); every other link is 0.
     static func butterflyChain(_ topology: ChordTopology) throws -> FactorChain<Double> {
@@ -43,7 +35,7 @@ import Testing
     @Test(arguments: sizes) func symmetricChordChainIsTheHadamardTransform(n: Int) throws {
         let topology = try ChordTopology(size: n, symmetric: true)
         let chain = try Self.butterflyChain(topology)
-        let h = try Self.hadamard(n)
+        let h = try sylvesterHadamard(n)
         // Each entry of the product is one path of M values ±1/√2: a few roundings of 1/√N.
         let bound = 1e-14 / Double(n).squareRoot()
         let dense = try chain.denseMatrix()

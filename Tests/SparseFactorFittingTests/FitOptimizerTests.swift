@@ -155,25 +155,25 @@ func representableTarget(_ n: Int, seed: UInt64) throws -> Matrix<Double> {
         #expect(old - now <= 1e-2 * old)
     }
 
-    @Test func stopsOnTheTimeLimit() throws {
-        // A zero limit has always passed when the first iteration ends (no timing involved).
-        var options = FitOptions()
-        options.timeLimit = 0
-        options.maxIterations = 1000
-        let fit = try fitFactors(try randomMatrix(8, seed: 45), options: options)
-        #expect(fit.stopReason == .timeLimit)
-        #expect(fit.iterations == 0)
+    @Test func stopsOnTheTimeLimits() throws {
+        // A zero limit, of wall or of CPU seconds, has always passed when the start is evaluated (no timing involved).
+        let limits: [(FitStopReason, (inout FitOptions) -> Void)] = [(.timeLimit, { $0.timeLimit = 0 }),
+                                                                     (.cpuTimeLimit, { $0.cpuTimeLimit = 0 })]
+        for (reason, limit) in limits {
+            var options = FitOptions()
+            limit(&options)
+            options.maxIterations = 1000
+            let fit = try fitFactors(try randomMatrix(8, seed: 45), options: options)
+            #expect(fit.stopReason == reason)
+            #expect(fit.iterations == 0)
+        }
     }
 
     @Test func stopsOnTheCPULimit() throws {
-        // A zero CPU limit has passed when the start is evaluated; a positive one ends a fit that no other
-        // test would end (tolerances 0, a million iterations): the stop reason is asserted, not a duration.
+        // A positive CPU limit ends a fit that no other test would end (tolerances 0, a million iterations):
+        // the stop reason is asserted, not a duration.
         var options = FitOptions()
-        options.cpuTimeLimit = 0
-        options.maxIterations = 1000
         let a = try randomMatrix(8, seed: 45)
-        let immediate = try fitFactors(a, options: options)
-        #expect(immediate.stopReason == .cpuTimeLimit && immediate.iterations == 0)
         options.cpuTimeLimit = 0.05
         options.maxIterations = 1_000_000
         options.gradientTolerance = 0

@@ -9,12 +9,23 @@ import Testing
 // against the row's bits, not against the library's own mask.
 
 @Suite struct FitSparsityTests {
-    /// Sylvester's orthonormal Walsh–Hadamard matrix: H[i, j] = (−1)^popcount(i & j) / √N.
-    static func hadamard(_ n: Int) throws -> Matrix<Double> {
-        let scale = 1 / Double(n).squareRoot()
-        return try Matrix(rows: n, columns: n, values: (0..<(n * n)).map { e in
-            (e / n & e % n).nonzeroBitCount % 2 == 0 ? scale : -scale
-        })
+    /// The values of `chain` off the butterfly (row i of factor m keeps columns i and i XOR 2^(m−1)), each
+    /// with where it is; the sparsity must leave every one of them exactly 0.
+    static func offButterflyValues(_ chain: FactorChain<Double>) -> [(value: Double, place: String)] {
+        let topology = chain.topology
+        let (n, k) = (topology.size, topology.linksPerRow)
+        var off: [(Double, String)] = []
+        for factor in 0..<chain.factorCount {
+            for i in 0..<n {
+                for link in 0..<k {
+                    let column = topology.column(row: i, link: link)
+                    if column != i && column != i ^ (1 << factor) {
+                        off.append((chain.values[(factor * n + i) * k + link], "factor \(factor + 1) row \(i) column \(column)"))
+                    }
+                }
+            }
+        }
+        return off
     }
 
     static func options(n: Int, seed: UInt64, symmetric: Bool = true) throws -> FitOptions {
@@ -31,27 +42,15 @@ import Testing
 
     @Test(arguments: [(16, UInt64(0)), (64, UInt64(0))])
     func butterflySparsityRecoversHadamard(n: Int, seed: UInt64) throws {
-        let a = try Self.hadamard(n)
+        let a = try sylvesterHadamard(n)
         let fit = try fitFactors(a, options: Self.options(n: n, seed: seed))
         let product = try fit.chain.denseMatrix()
         let error = zip(a.values, product.values).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
         #expect(error <= 1e-9, "‖H − W1⋯WM‖_F = \(error) after \(fit.iterations) iterations (\(fit.stopReason))")
         #expect(abs(fit.relativeError - error) <= 1e-9)
 
-        // Every value off the butterfly (row i of factor m: columns i and i XOR 2^(m−1)) is exactly 0.
-        let topology = fit.chain.topology
-        let k = topology.linksPerRow
-        for factor in 0..<fit.chain.factorCount {
-            for i in 0..<n {
-                for link in 0..<k {
-                    let column = topology.column(row: i, link: link)
-                    let value = fit.chain.values[(factor * n + i) * k + link]
-                    if column != i && column != i ^ (1 << factor) {
-                        #expect(value == 0, "factor \(factor + 1) row \(i) column \(column): \(value)")
-                    }
-                }
-            }
-        }
+        // Every value off the butterfly is exactly 0.
+        for (value, place) in Self.offButterflyValues(fit.chain) { #expect(value == 0, "\(place): \(value)") }
     }
 
     /// Without the sparsity the same start and optimizer stay far from H at N = 64 (on the plateaus the
@@ -60,14 +59,14 @@ import Testing
         var options = try Self.options(n: 64, seed: 0)
         options.sparsity = .pattern
         options.maxIterations = 1500
-        let fit = try fitFactors(try Self.hadamard(64), options: options)
+        let fit = try fitFactors(try sylvesterHadamard(64), options: options)
         #expect(fit.relativeError > 1e-2, "relative error \(fit.relativeError)")
     }
 
     /// The one-way pattern lacks i − 2^(m−1), so half of each factor's rows keep only their self-link
     /// and the transform is out of reach.
     @Test func theOneWayPatternCannotHoldIt() throws {
-        let fit = try fitFactors(try Self.hadamard(16), options: Self.options(n: 16, seed: 0, symmetric: false))
+        let fit = try fitFactors(try sylvesterHadamard(16), options: Self.options(n: 16, seed: 0, symmetric: false))
         #expect(fit.relativeError > 0.1, "relative error \(fit.relativeError)")
     }
 
@@ -78,7 +77,7 @@ import Testing
         options.topology = try ChordTopology(size: n)
         options.initialization = .gaussian
         options.maxIterations = 0
-        let a = try Self.hadamard(n)
+        let a = try sylvesterHadamard(n)
         let first = try fitFactors(a, options: options), again = try fitFactors(a, options: options)
         #expect(first.chain.values == again.chain.values)
         let k = Double(options.topology!.linksPerRow)
@@ -93,33 +92,22 @@ import Testing
     @Test func butterflySparsityRefusesWhatItCannotPair() throws {
         var options = try Self.options(n: 16, seed: 0)
         options.topology = try ChordTopology(size: 16, symmetric: true, permutationSeed: 3)
-        expectMessage("permuted ring", contains: "unpermuted ring") { try fitFactors(try Self.hadamard(16), options: options) }
+        expectMessage("permuted ring", contains: "unpermuted ring") { try fitFactors(try sylvesterHadamard(16), options: options) }
         options = try Self.options(n: 16, seed: 0)
         options.factorCount = 5
         expectMessage("too many factors", contains: "at most ⌈log2 N⌉ = 4 factors") {
-            try fitFactors(try Self.hadamard(16), options: options)
+            try fitFactors(try sylvesterHadamard(16), options: options)
         }
     }
 
     /// The matrix-free fit honours the sparsity too: the forbidden links stay 0.
     @Test func matrixFreeFitKeepsTheZeros() throws {
-        let a = try Self.hadamard(16)
+        let a = try sylvesterHadamard(16)
         var options = try Self.options(n: 16, seed: 0)
         options.maxIterations = 50
         let fit = try fitFactors(operator: a, options: options, matrixFree: MatrixFreeOptions()).fit
-        let topology = fit.chain.topology, k = topology.linksPerRow
-        var zeros = 0
-        for factor in 0..<fit.chain.factorCount {
-            for i in 0..<16 {
-                for link in 0..<k {
-                    let column = topology.column(row: i, link: link)
-                    if column != i && column != i ^ (1 << factor) {
-                        #expect(fit.chain.values[(factor * 16 + i) * k + link] == 0)
-                        zeros += 1
-                    }
-                }
-            }
-        }
-        #expect(zeros == 4 * 16 * (k - 2))
+        let off = Self.offButterflyValues(fit.chain)
+        for (value, place) in off { #expect(value == 0, "\(place): \(value)") }
+        #expect(off.count == 4 * 16 * (fit.chain.topology.linksPerRow - 2))
     }
 }

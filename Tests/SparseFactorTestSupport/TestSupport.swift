@@ -14,6 +14,15 @@ package struct TopologyCase: Sendable, CustomTestStringConvertible {
     }
 }
 
+/// Sylvester's orthonormal Walsh–Hadamard matrix, entry by entry: H[i, j] = (−1)^popcount(i & j) / √N
+/// (N a power of two). The oracle of the Hadamard tests: a formula, not a product of factors.
+package func sylvesterHadamard(_ n: Int) throws -> Matrix<Double> {
+    let scale = 1 / Double(n).squareRoot()
+    return try Matrix(rows: n, columns: n, values: (0..<(n * n)).map { e in
+        (e / n & e % n).nonzeroBitCount % 2 == 0 ? scale : -scale
+    })
+}
+
 /// Uniform values in [-scale, scale].
 package func randomValues<T: KernelScalar>(_ count: Int, scale: Double = 1, seed: UInt64) -> [T] {
     var rng = SeededGenerator(seed: seed)
