@@ -32,7 +32,8 @@ public final class SequenceTrainer {
     /// Where the run stands.
     public private(set) var progress = TrainingProgress()
 
-    /// Written (atomically) after every epoch and every ``checkpointInterval`` steps, when set.
+    /// Written (atomically), when set, every ``checkpointInterval`` steps, when an epoch's steps end
+    /// (before its evaluation, so a run cut during a long evaluation keeps its steps) and after the evaluation.
     public var checkpointURL: URL?
     /// Also checkpoint every this many steps within an epoch (nil: only at epoch ends).
     public var checkpointInterval: Int?
@@ -42,6 +43,8 @@ public final class SequenceTrainer {
     public var onStep: ((StepReport) -> Void)?
     /// Called after every epoch's evaluation.
     public var onEpoch: ((EpochReport) -> Void)?
+    /// Called after every batch of an evaluation (an evaluation of long sequences can take longer than an epoch).
+    public var onEvaluation: ((EvaluationReport) -> Void)?
     /// Processes that share every step and every evaluation (data parallelism), or nil for this
     /// process alone. Each training batch is cut into ``gradientChunks`` pieces spread over the
     /// ranks, and the pieces' gradients are added in a fixed binary tree over the pieces on every
@@ -146,8 +149,9 @@ public final class SequenceTrainer {
         }
         let p = checkpoint.progress
         // Counters a run can reach: a million epochs, 2^53 steps (exact as JSON numbers), so that
-        // continuing from them never overflows.
-        guard (0...Self.maxEpochs).contains(p.epoch), p.stepInEpoch >= 0, p.stepInEpoch < options.stepsPerEpoch || (p.stepInEpoch == 0),
+        // continuing from them never overflows. A step in epoch equal to the epoch's steps: its
+        // evaluation had begun (see finishEpoch).
+        guard (0...Self.maxEpochs).contains(p.epoch), (0...options.stepsPerEpoch).contains(p.stepInEpoch),
               (0...Self.maxSteps).contains(p.globalStep), (0...options.trainSize).contains(p.epochSeen),
               (0...p.epochSeen).contains(p.epochCorrect), (0...p.epoch).contains(p.epochsWithoutImprovement),
               (0...Self.maxSteps).contains(checkpoint.optimizer.step) else {
@@ -174,6 +178,12 @@ public final class SequenceTrainer {
     public func train(maxSteps: Int? = nil) throws -> TrainingSummary {
         var taken = 0
         while progress.epoch < options.epochs && !progress.stoppedEarly {
+            // A checkpoint written as the budget ran out but before its evaluation ended resumes here,
+            // into the evaluation the interrupted run was doing, without another step.
+            if let budget = options.cpuBudget, progress.trainCPUSeconds >= budget {
+                try finishEpoch(budgetSpent: true)
+                continue
+            }
             if let maxSteps, taken >= maxSteps { break }
             if progress.stepInEpoch < options.stepsPerEpoch {
                 try step()
@@ -309,7 +319,14 @@ public final class SequenceTrainer {
 
     /// Loss and accuracy of the current model on a dataset, in evaluation mode.
     public func evaluate(_ dataset: any SequenceDataset) throws -> Evaluation {
-        try Self.evaluate(model, task: options.task, on: dataset, batch: evaluationBatchSize ?? options.batchSize, group: group)
+        try evaluate(dataset, split: "")
+    }
+
+    private func evaluate(_ dataset: any SequenceDataset, split: String) throws -> Evaluation {
+        let report = onEvaluation.map { onEvaluation in { (done: Int, batches: Int) in
+            onEvaluation(EvaluationReport(split: split, batch: done, batches: batches)) } }
+        return try Self.evaluate(model, task: options.task, on: dataset, batch: evaluationBatchSize ?? options.batchSize, group: group,
+                                 progress: report)
     }
 
     /// Loss and accuracy of `model` on a dataset of `task`, in evaluation mode, `batch` sequences at a time.
@@ -322,9 +339,10 @@ public final class SequenceTrainer {
     /// ```
     ///
     /// With a `group`, the batches are spread over its ranks and their results added in batch order on
-    /// every rank: the same numbers as without one, in a share of the time.
+    /// every rank: the same numbers as without one, in a share of the time. `progress`, when given, is
+    /// called after each of this rank's batches with the batches done and this rank's share of them.
     public static func evaluate(_ model: any SequenceModel, task: SequenceTask, on dataset: any SequenceDataset, batch: Int,
-                                group: (any ProcessGroup)? = nil) throws -> Evaluation {
+                                group: (any ProcessGroup)? = nil, progress: ((Int, Int) -> Void)? = nil) throws -> Evaluation {
         guard dataset.count > 0 else { return Evaluation(loss: .nan, accuracy: .nan, count: 0) }
         let wasTraining = model.isTraining
         model.isTraining = false
@@ -333,11 +351,13 @@ public final class SequenceTrainer {
         let batches = (dataset.count + batch - 1) / batch
         let group = group ?? SingleProcess()
         var mine: [Double] = []   // per batch: summed loss, correct predictions
-        for b in group.pieces(batches) {
+        let myBatches = group.pieces(batches)
+        for (done, b) in myBatches.enumerated() {
             let indices = Array((b * batch)..<min((b + 1) * batch, dataset.count))
             let (x, y) = try dataset.batch(indices)
             let prediction = try model(x)
             mine += [Double(try lossAndGradient(task, prediction, y).loss) * Double(indices.count), Double(try correctCount(task, prediction, y))]
+            progress?(done + 1, myBatches.count)
         }
         let all = try group.allGather(mine, counts: group.counts(batches, each: 2))
         var lossSum = 0.0
@@ -384,11 +404,14 @@ public final class SequenceTrainer {
     // MARK: internals
 
     private func finishEpoch(budgetSpent: Bool = false) throws {
+        // The steps come first into the checkpoint: an evaluation of long sequences can outlast the
+        // session, and a run resumed from here redoes only the evaluation.
+        if validation.count + test.count > 0, lastCheckpointStep != progress.globalStep { try saveCheckpoint() }
         let start = DispatchTime.now().uptimeNanoseconds
         let trainLoss = progress.epochLossSum / Double(max(progress.epochSeen, 1))
         let trainAccuracy = Double(progress.epochCorrect) / Double(max(progress.epochSeen, 1))
-        let val = validation.count > 0 ? try evaluate(validation) : nil
-        let tst = test.count > 0 ? try evaluate(test) : nil
+        let val = validation.count > 0 ? try evaluate(validation, split: "validation") : nil
+        let tst = test.count > 0 ? try evaluate(test, split: "test") : nil
         progress.evaluationSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
         var improved = false
         if let val {
@@ -486,6 +509,14 @@ public struct EpochReport: Sendable {
     public var trainSeconds: Double
     public var evaluationSeconds: Double
     public var stoppedEarly: Bool
+}
+
+/// Where an evaluation stands: after `batch` of its `batches` batches (on this rank).
+public struct EvaluationReport: Sendable {
+    /// "validation" or "test".
+    public var split: String
+    public var batch: Int
+    public var batches: Int
 }
 
 /// The outcome of a run (or of the run so far).

@@ -43,7 +43,14 @@ struct Evaluate: ParsableCommand {
                 try TaskData.read(task: options.task, url: URL(fileURLWithPath: $0), length: options.length, truncate: truncate)
             } ?? TaskData.freshTestSet(task: options.task, length: options.length, count: testSize, seed: testSeed)
             let start = DispatchTime.now().uptimeNanoseconds
-            let result = try SequenceTrainer.evaluate(model, task: options.task, on: dataset, batch: batch ?? options.batchSize, group: group)
+            var progress: ProgressReporter?   // of this rank's batches, shown by the first rank
+            let result = try SequenceTrainer.evaluate(model, task: options.task, on: dataset, batch: batch ?? options.batchSize,
+                                                      group: group) { done, batches in
+                guard group?.isLeader ?? true else { return }
+                progress = progress ?? ProgressReporter(total: batches, label: "batch")
+                progress?.update(step: done)
+            }
+            progress?.finish()
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
             let kind = model.modelConfiguration.kind.rawValue
             if json {

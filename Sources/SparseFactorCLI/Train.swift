@@ -38,7 +38,7 @@ struct Train: ParsableCommand {
     @Option(help: "Learning-rate schedule: constant, or cosine (annealed to 0 over all planned steps).")
     var lrSchedule: LearningRateSchedule = .constant
     @Option(parsing: .unconditional, help: "Seed of the data, the initialization and the shuffling.") var seed: UInt64 = 1
-    @Option(help: "Checkpoint file, written atomically after every epoch.") var checkpoint: String?
+    @Option(help: "Checkpoint file, written atomically when an epoch's steps end (before its evaluation) and after its evaluation.") var checkpoint: String?
     @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "Also checkpoint every this many steps.") var checkpointEvery: Int?
     @Flag(help: "Continue the run saved in --checkpoint.") var resume = false
     @Flag(help: "Start a new run even though --checkpoint names an existing file (it is replaced at the first checkpoint).")
@@ -166,10 +166,21 @@ struct Train: ParsableCommand {
             progress?.update(step: r.step, fields: ["loss": r.runningLoss, "acc": r.runningAccuracy,
                                                     "steps/s": Double(window.steps) / max(window.start, 1e-9)])
         }
+        var evaluationProgress: (split: String, reporter: ProgressReporter)?
+        trainer.onEvaluation = { r in
+            if evaluationProgress?.split != r.split {
+                progress?.finish()
+                evaluationProgress?.reporter.finish()
+                evaluationProgress = (r.split, ProgressReporter(total: r.batches, label: "evaluating \(r.split), batch"))
+            }
+            evaluationProgress?.reporter.update(step: r.batch)
+        }
         trainer.onEpoch = { e in
             progress?.finish()
             progress = nil
             progressEpoch = 0
+            evaluationProgress?.reporter.finish()
+            evaluationProgress = nil
             if json {
                 var line: [String: Any] = ["event": "epoch", "epoch": e.epoch, "epochs": e.epochs, "steps": e.steps,
                                            "train_loss": e.trainLoss, "train_accuracy": e.trainAccuracy,

@@ -80,6 +80,37 @@ import Testing
         expectError("negative budget", matches: \.isInvalidArgument) { try SequenceTrainer(options: bad) }
     }
 
+    /// The checkpoint is written before an epoch's evaluation starts (an evaluation of long sequences
+    /// can outlast a session): a run resumed from it redoes only the evaluation, not a step more, and
+    /// ends exactly as the uncut run; whether the budget or the epoch's last step began the evaluation.
+    @Test(arguments: [true, false])
+    func aRunCutDuringAnEvaluationResumesIntoIt(budgetEnds: Bool) throws {
+        var options = tinyOptions()
+        options.epochs = 2
+        if budgetEnds { options.cpuBudget = 1e-9 }   // spent by the first step
+        let config = tinyConfiguration(.transformer, .order, length: 8)
+        let url = temporaryCheckpointURL("cut-\(budgetEnds).ckpt")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let uncut = try SequenceTrainer(configuration: config, options: options)
+        uncut.checkpointURL = url
+        var cut: TrainingCheckpoint?   // what a session killed during the first evaluation leaves
+        var splits: [String] = []
+        uncut.onEvaluation = { report in
+            if cut == nil { cut = try? TrainingCheckpoint.read(from: url) }
+            if splits.last != report.split { splits.append(report.split) }
+        }
+        let whole = try uncut.train()
+        #expect(splits == (budgetEnds ? ["validation", "test"] : ["validation", "test", "validation", "test"]))
+        let saved = try #require(cut, "no checkpoint existed when the first evaluation began")
+        #expect(saved.progress.globalStep == (budgetEnds ? 1 : 3) && saved.progress.epoch == 0)
+        let resumed = try SequenceTrainer(resuming: saved, options: options)
+        let rest = try resumed.train()
+        #expect(rest.steps == whole.steps && rest.epochs == whole.epochs && rest.stopReason == whole.stopReason)
+        #expect(rest.validation == whole.validation && rest.test == whole.test)
+        #expect(parameterBits(resumed) == parameterBits(uncut))
+        #expect(resumed.optimizer.state == uncut.optimizer.state)
+    }
+
     @Test func resumingAsAnotherModelIsRefusedNamingIt() throws {
         let options = tinyOptions()
         let saved = try SequenceTrainer(configuration: tinyConfiguration(.transformer, .order, length: 8), options: options).checkpoint()
