@@ -46,7 +46,7 @@ extension PSFAttnConfiguration {
     public func checkStepMemory(batch: Int) throws {
         try checkParameterMemory()
         let (kept, transient) = try stepTerms(batch: batch)
-        try ModelEstimates.checkStep(model: "PSF-Attn", batch: batch, length: length, kept: kept, transient: transient)
+        try ModelEstimates.checkStep(model: "PSF-Attn", batch: input.sequences(inBatch: batch), length: length, kept: kept, transient: transient)
     }
 
     /// The per-position terms of ``checkStepMemory(batch:)``.
@@ -69,6 +69,6 @@ extension PSFAttnConfiguration {
     /// The estimated bytes of a training step on `batch` sequences (what ``checkStepMemory(batch:)`` compares to the limit).
     func estimatedStepBytes(batch: Int) throws -> Int? {
         let (kept, transient) = try stepTerms(batch: batch)
-        return ModelEstimates.stepBytes(batch: batch, length: length, kept: kept, transient: transient)
+        return ModelEstimates.stepBytes(batch: input.sequences(inBatch: batch), length: length, kept: kept, transient: transient)
     }
 }

@@ -75,7 +75,8 @@ public final class PSFAttn: SequenceModel {
         }
         self.mixers = mixers
         foldsEmbedding = mixers.allSatisfy { $0.foldedF != nil } && mixers.first?.foldedG != nil
-        end = try PoolingHead(pooling: c.pooling, head: c.head, length: c.length, channels: c.channels, outputs: c.outputs, rng: &rng)
+        end = try PoolingHead(pooling: c.pooling, head: c.head, length: c.length, channels: c.channels, outputs: c.outputs,
+                              pairs: c.input.sequencesPerExample == 2, rng: &rng)
     }
 
     /// Every trainable parameter in a fixed order (input, positions, mixing layers, head).
@@ -100,7 +101,7 @@ public final class PSFAttn: SequenceModel {
     public func callAsFunction(_ input: Tensor) throws -> Tensor {
         let batch = try front.batchSize(of: input)
         // Token ids may come as [B, N, 1]; the embedding wants [B, N].
-        let x = input.rank == 3 && configuration.input.isTokens ? try input.reshaped([batch, configuration.length]) : input
+        let x = configuration.input.isTokens && input.shape != [batch, configuration.length] ? try input.reshaped([batch, configuration.length]) : input
         let source: MixingInput
         var folded: FoldedEmbedding?
         if foldsEmbedding, let f = try FoldedEmbedding(input: x, batch: batch, length: configuration.length,
@@ -125,8 +126,9 @@ public final class PSFAttn: SequenceModel {
     /// (zeros for token ids, which are not differentiable).
     public func backward(_ outputGradient: Tensor) throws -> Tensor {
         guard let cache else { throw SparseFactorError.invalidArgument("PSFAttn.backward was called before a forward pass") }
-        guard outputGradient.shape == [cache.batch, configuration.outputs] else {
-            throw SparseFactorError.shapeMismatch(expected: "an output gradient of shape \([cache.batch, configuration.outputs])",
+        let examples = end.examples(inBlockOf: cache.batch)
+        guard outputGradient.shape == [examples, configuration.outputs] else {
+            throw SparseFactorError.shapeMismatch(expected: "an output gradient of shape \([examples, configuration.outputs])",
                                                   got: "\(outputGradient.shape)")
         }
         var dv = try end.backward(outputGradient)
@@ -163,7 +165,8 @@ public final class PSFAttn: SequenceModel {
             if case .linear(let w) = item { return total + 2 * w }
             return total
         } ?? 0
-        let bytes = Double(c.layers * c.factorCount) * Double(batch) * Double(c.length) * Double(hidden) * 4
+        let sequences = Double(c.input.sequences(inBatch: batch))
+        let bytes = Double(c.layers * c.factorCount) * sequences * Double(c.length) * Double(hidden) * 4
         return bytes > Double(memoryLimit) / 4
     }
 }

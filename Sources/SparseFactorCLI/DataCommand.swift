@@ -10,25 +10,26 @@ extension DataSplit: ExpressibleByArgument {}
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
-        abstract: "Write a task's data file: generated (listops, pathfinder) or converted from a fetched data set (image, text).",
+        abstract: "Write a task's data file: generated (listops, pathfinder) or converted from a fetched data set (image, text, retrieval).",
         discussion: """
             listops: LRA's TSV (header Source<TAB>Target; written with LRA's ( ) tokens). pathfinder and image: \\
             a labelled-image .npy, uint8 [count, 1 + H·W] with the label in column 0 (numpy: \\
             y, x = a[:, 0], a[:, 1:]); --png-dir also writes every image as a PNG to look at. text: TSV with \\
-            the document escaped (\\\\t, \\\\n, \\\\\\\\). Generated data depends only on --seed and --count; the \\
+            the document escaped (\\\\t, \\\\n, \\\\\\\\); retrieval: LRA's pair TSV (label, id1, id2, text1, text2; \\
+            texts escaped the same way). Generated data depends only on --seed and --count; the \\
             three splits of a run are files made with three seeds (or --split of a fetched data set).
             """)
 
-    @Argument(help: "The task: listops, pathfinder, image or text.") var task: SequenceTask
+    @Argument(help: "The task: listops, pathfinder, image, text or retrieval.") var task: SequenceTask
     @Option(help: "The file to write (replaced atomically).") var output: String
     @Option(parsing: .unconditional, help: "Sequences to write (default: 2000 generated, or all of a split).") var count: Int?
     @Option(parsing: .unconditional, help: "Seed of generated data.") var seed: UInt64 = 1
-    @Option(parsing: .unconditional, help: "N, the longest sequence (default: the task's: listops 2000, pathfinder 1024, image 784, text 4096).")
+    @Option(parsing: .unconditional, help: "N, the longest sequence (default: the task's: listops 2000, pathfinder 1024, image 784, text 4096, retrieval 4000 per document).")
     var length: Int?
-    @Option(help: "The fetched data set (image: the Fashion-MNIST directory; text: the corpus TSV), see scripts/fetch-data.sh.")
+    @Option(help: "The fetched data set (image: the Fashion-MNIST directory; text: the corpus TSV; retrieval: the pair TSV), see scripts/fetch-data.sh.")
     var source: String?
     @Option(help: "Which split of a fetched data set: train, validation or test.") var split: DataSplit = .train
-    @Flag(help: "Cut documents longer than --length instead of refusing them (text).") var truncate = false
+    @Flag(help: "Cut documents longer than --length instead of refusing them (text, retrieval).") var truncate = false
     @Option(name: .customLong("png-dir"), help: "Also write every image as DIR/NNNNNN-labelL.png (pathfinder, image).") var pngDirectory: String?
     @Flag(help: "Print one JSON object.") var json = false
 
@@ -36,9 +37,9 @@ struct DataCommand: ParsableCommand {
         if let count, count < 1 { throw ValidationError("--count must be at least 1, got \(count)") }
         if let length, length < 2 { throw ValidationError("--length must be at least 2, got \(length)") }
         if task.synthetic != nil {
-            throw ValidationError("the \(task.rawValue) task is generated inside train from --seed; `data` writes listops, pathfinder, image or text")
+            throw ValidationError("the \(task.rawValue) task is generated inside train from --seed; `data` writes listops, pathfinder, image, text or retrieval")
         }
-        if task.generatesData && source != nil { throw ValidationError("--source is for image and text; \(task.rawValue) is generated") }
+        if task.generatesData && source != nil { throw ValidationError("--source is for image, text and retrieval; \(task.rawValue) is generated") }
         if !task.generatesData && source == nil { throw ValidationError("the \(task.rawValue) task needs --source (run scripts/fetch-data.sh lra first)") }
         if pngDirectory != nil && !(task == .pathfinder || task == .image) { throw ValidationError("--png-dir is for pathfinder and image") }
     }

@@ -11,19 +11,19 @@ extension SequencePooling: ExpressibleByArgument {}
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train PSF-Attn or a baseline (--model) on a synthetic task (adding, order) or an LRA-style one (listops, pathfinder, image, text).",
+        abstract: "Train PSF-Attn or a baseline (--model) on a synthetic task (adding, order) or an LRA-style one (listops, pathfinder, image, text, retrieval).",
         discussion: """
             --model psf (the default) is the paper's synthetic-task setup: embedding 32, f/g MLPs [32, GELU], \
             C = 8 channels, M = ⌈log2 N⌉ Chord factors, residuals, flatten pooling, linear head. The baselines \
             (paramixer, transformer, chordmixer) have their own defaults; every model shares the data, the \
             training settings (Adam lr 1e-3, batch 40, 20 epochs, 200,000 / 5,000 / 5,000 sequences), \
             checkpoints and reports. Data is generated from --seed (adding, order, listops, pathfinder), or \
-            read from --train-data/--val-data/--test-data (listops and text: TSV; pathfinder and image: \
+            read from --train-data/--val-data/--test-data (listops and text: TSV; retrieval: LRA's pair TSV; pathfinder and image: \
             labelled-image .npy; make them with `sparsefactor data`); then the sizes are the files'. \
             Accuracies are fractions in [0, 1]; Adding counts |prediction − target| < 0.04 as correct.
             """)
 
-    @Option(help: "The task: adding, order, listops, pathfinder, image or text.") var task: SequenceTask
+    @Option(help: "The task: adding, order, listops, pathfinder, image, text or retrieval (--length: each document's).") var task: SequenceTask
     @Option(parsing: .unconditional, help: "Sequence length N (≥ 2).") var length: Int
     @Option(name: .customLong("train-size"), parsing: .unconditional, help: "Training sequences.") var trainSize = 200_000
     @Option(name: .customLong("val-size"), parsing: .unconditional, help: "Validation sequences (0: none).") var validationSize = 5_000

@@ -51,6 +51,32 @@ import Testing
         #expect(long.status == 65 && long.stderr.contains("give --truncate"))
     }
 
+    /// A pair corpus in LRA's Retrieval format is split by `data retrieval`, trained on with --task
+    /// retrieval (any model: here the Transformer on token pairs) and scored by evaluate --data.
+    @Test func retrievalPairsSplitTrainAndEvaluate() throws {
+        var corpus = ""
+        for i in 0..<40 {
+            let (a, b) = ("doc\(i % 7)\\tpage", "doc\((i * 3) % 7)")
+            corpus += "\(i % 7 == (i * 3) % 7 ? 1 : 0)\tp\(i).1\tp\(i).2\t\(a)\t\(b)\n"
+        }
+        try corpus.write(toFile: path("pairs.tsv"), atomically: true, encoding: .utf8)
+        for split in ["train", "validation"] {
+            let made = try CLI.run(["data", "retrieval", "--source", path("pairs.tsv"), "--split", split, "--length", "12",
+                                    "--output", path("\(split).tsv"), "--json"])
+            #expect(made.status == 0, "\(made.stderr)")
+            #expect(made.lastJSON?["count"] as? Int == (split == "train" ? 32 : 4) && made.lastJSON?["length"] as? Int == 24)
+        }
+        let run = try CLI.run(["train", "--task", "retrieval", "--model", "transformer", "--length", "12", "--train-data", path("train.tsv"),
+                               "--val-data", path("validation.tsv"), "--epochs", "1", "--batch", "8", "--checkpoint", path("r.ckpt"), "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.lastJSON?["task"] as? String == "retrieval" && run.lastJSON?["steps"] as? Int == 4)
+        let scored = try CLI.run(["evaluate", "--checkpoint", path("r.ckpt"), "--data", path("validation.tsv"), "--json"])
+        #expect(scored.status == 0, "\(scored.stderr)")
+        #expect(scored.lastJSON?["accuracy"] as? Double == run.lastJSON?["val_accuracy"] as? Double)
+        let short = try CLI.run(["data", "retrieval", "--source", path("pairs.tsv"), "--length", "5", "--output", path("x.tsv")])
+        #expect(short.status == 65 && short.stderr.contains("text1 has 9 bytes, longer than the document length 5"), "\(short.stderr)")
+    }
+
     @Test func pathfinderImagesAsNpyAndPNG() throws {
         let made = try CLI.run(["data", "pathfinder", "--output", path("pf.npy"), "--count", "6", "--png-dir", path("png")])
         #expect(made.status == 0, "\(made.stderr)")

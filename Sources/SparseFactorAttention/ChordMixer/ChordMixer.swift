@@ -29,7 +29,8 @@ public final class ChordMixer: SequenceModel {
             try ChordMixerBlock(dimension: c.embedding, hidden: c.hidden, trackSize: c.trackSize, dropout: c.dropout,
                                 name: "block\(b)", rng: &rng)
         }
-        end = try PoolingHead(pooling: c.pooling, head: c.head, length: c.length, channels: c.embedding, outputs: c.outputs, rng: &rng)
+        end = try PoolingHead(pooling: c.pooling, head: c.head, length: c.length, channels: c.embedding, outputs: c.outputs,
+                              pairs: c.input.sequencesPerExample == 2, rng: &rng)
     }
 
     public var parameters: [Parameter] { front.parameters + blocks.flatMap { $0.mlp.parameters } + end.parameters }

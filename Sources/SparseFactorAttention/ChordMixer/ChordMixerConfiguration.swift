@@ -97,7 +97,7 @@ public struct ChordMixerConfiguration: Codable, Equatable, Sendable {
     public func checkStepMemory(batch: Int) throws {
         try ModelEstimates.checkParameters(try estimatedParameterCount(), model: "ChordMixer")
         let (kept, transient) = stepTerms
-        try ModelEstimates.checkStep(model: "ChordMixer", batch: batch, length: length, kept: kept, transient: transient)
+        try ModelEstimates.checkStep(model: "ChordMixer", batch: input.sequences(inBatch: batch), length: length, kept: kept, transient: transient)
     }
 
     /// The per-position terms of ``checkStepMemory(batch:)``: kept, four D-wide blocks per block

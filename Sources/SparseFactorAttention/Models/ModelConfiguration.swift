@@ -112,9 +112,9 @@ public enum ModelConfiguration: Equatable, Sendable {
         switch self {
         case .psf(let c), .paramixer(let c): return try c.estimatedStepBytes(batch: batch)
         case .transformer(let c):
-            return ModelEstimates.stepBytes(batch: batch, length: c.length, kept: c.stepTerms.kept, transient: c.stepTerms.transient)
+            return ModelEstimates.stepBytes(batch: c.input.sequences(inBatch: batch), length: c.length, kept: c.stepTerms.kept, transient: c.stepTerms.transient)
         case .chordMixer(let c):
-            return ModelEstimates.stepBytes(batch: batch, length: c.length, kept: c.stepTerms.kept, transient: c.stepTerms.transient)
+            return ModelEstimates.stepBytes(batch: c.input.sequences(inBatch: batch), length: c.length, kept: c.stepTerms.kept, transient: c.stepTerms.transient)
         }
     }
 

@@ -29,7 +29,7 @@ public final class SequenceEmbedding: Layer {
         self.length = length
         self.dimension = dimension
         switch input {
-        case .tokens(let vocabulary):
+        case .tokens(let vocabulary), .tokenPairs(let vocabulary):
             inputLayer = try Embedding(vocabulary: vocabulary, dimension: dimension, name: "embedding", rng: &rng)
         case .features(let count):
             inputLayer = try InputProjection(features: count, dimension: dimension, name: "input_projection", rng: &rng)
@@ -46,29 +46,35 @@ public final class SequenceEmbedding: Layer {
         }
     }
 
-    /// B, after checking a model input's shape: `[B, N]` or `[B, N, 1]` ids, or `[B, N, F]` features.
+    /// The sequences of N positions in a model input, after checking its shape: B for `[B, N]` or
+    /// `[B, N, 1]` ids and `[B, N, F]` features; 2B for `[B, 2N]` (or `[B, 2N, 1]`) token pairs.
     public func batchSize(of x: Tensor) throws -> Int {
+        let b = x.shape.first ?? 0
         let expected: [Int]
+        let want: String
         switch input {
-        case .tokens: expected = x.rank == 3 ? [x.shape.first ?? 0, length, 1] : [x.shape.first ?? 0, length]
-        case .features(let count): expected = [x.shape.first ?? 0, length, count]
+        case .tokens:
+            expected = x.rank == 3 ? [b, length, 1] : [b, length]
+            want = "[B, \(length)] token ids"
+        case .tokenPairs:
+            expected = x.rank == 3 ? [b, 2 * length, 1] : [b, 2 * length]
+            want = "[B, \(2 * length)] token ids (two documents of \(length))"
+        case .features(let count):
+            expected = [b, length, count]
+            want = "[B, \(length), \(count)] features"
         }
-        guard x.shape == expected, let batch = x.shape.first, batch > 0, x.values.count == x.shape.reduce(1, *) else {
-            let want: String
-            switch input {
-            case .tokens: want = "[B, \(length)] token ids"
-            case .features(let count): want = "[B, \(length), \(count)] features"
-            }
+        guard x.shape == expected, b > 0, x.values.count == x.shape.reduce(1, *) else {
             throw SparseFactorError.shapeMismatch(expected: "a model input of shape \(want) with B ≥ 1", got: "\(x.shape)")
         }
-        return batch
+        return b * input.sequencesPerExample
     }
 
+    /// `[B·s, N, D]` for an input of B examples of s sequences (see ``batchSize(of:)``).
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         let batch = try batchSize(of: x)
         inputShape = x.shape
-        // Token ids may come as [B, N, 1]; the embedding wants [B, N].
-        let ids = x.rank == 3 && input.isTokens ? try x.reshaped([batch, length]) : x
+        // Token ids may come as [B, N, 1], and pairs as [B, 2N] (the same memory as [2B, N]); the embedding wants [B·s, N].
+        let ids = input.isTokens && x.shape != [batch, length] ? try x.reshaped([batch, length]) : x
         var e = try inputLayer(ids)
         if let positions { e = try positions(e) }
         return e

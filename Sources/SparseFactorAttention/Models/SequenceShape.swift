@@ -7,8 +7,27 @@ public enum SequenceInput: Codable, Equatable, Sendable {
     case tokens(vocabulary: Int)
     /// `count` real features per position, mapped by a linear projection.
     case features(count: Int)
+    /// Two documents of N token ids per example (LRA's Retrieval), as `[B, 2N]`: the first
+    /// document's N ids, then the second's. The model encodes both with the same weights (two
+    /// towers sharing everything up to the pooling) and its head compares the two pooled vectors
+    /// u, v through [u, v, u ⊙ v, u − v].
+    case tokenPairs(vocabulary: Int)
 
-    var isTokens: Bool { if case .tokens = self { true } else { false } }
+    var isTokens: Bool {
+        switch self {
+        case .tokens, .tokenPairs: return true
+        case .features: return false
+        }
+    }
+
+    /// Sequences of N positions per example: 2 for ``tokenPairs(vocabulary:)``, else 1.
+    public var sequencesPerExample: Int { if case .tokenPairs = self { 2 } else { 1 } }
+
+    /// The sequences a batch of `batch` examples holds (saturating at `Int.max`, for memory estimates).
+    func sequences(inBatch batch: Int) -> Int {
+        let (n, overflow) = batch.multipliedReportingOverflow(by: sequencesPerExample)
+        return overflow ? .max : n
+    }
 
     /// The input of a synthetic task's model: token ids for Temporal Order, (x, mark) for Adding.
     public init(task: SyntheticTask) {
@@ -20,13 +39,14 @@ public enum SequenceInput: Codable, Equatable, Sendable {
         switch self {
         case .tokens(let v): return "tokens(vocabulary \(v))"
         case .features(let c): return "features(\(c))"
+        case .tokenPairs(let v): return "token pairs(vocabulary \(v))"
         }
     }
 
     /// Throws unless the vocabulary or feature count is at least 1.
     func validate() throws {
         switch self {
-        case .tokens(let v) where v < 1: throw SparseFactorError.invalidArgument("the vocabulary must have at least 1 token, got \(v)")
+        case .tokens(let v) where v < 1, .tokenPairs(let v) where v < 1: throw SparseFactorError.invalidArgument("the vocabulary must have at least 1 token, got \(v)")
         case .features(let c) where c < 1: throw SparseFactorError.invalidArgument("the input needs at least 1 feature, got \(c)")
         default: break
         }
@@ -35,7 +55,7 @@ public enum SequenceInput: Codable, Equatable, Sendable {
     /// The parameters of the input layer for embedding width `d`, as product terms.
     func parameterTerms(embedding d: Int) -> [[Int]] {
         switch self {
-        case .tokens(let vocabulary): return [[vocabulary, d]]
+        case .tokens(let vocabulary), .tokenPairs(let vocabulary): return [[vocabulary, d]]
         case .features(let count): return [[count, d], [d]]
         }
     }

@@ -1,7 +1,7 @@
 import SparseFactorCore
 
 /// Every task a sequence model can be trained on: the two synthetic tasks of the paper and the
-/// four Long-Range-Arena-style classification tasks.
+/// five Long-Range-Arena-style classification tasks.
 ///
 /// | task | input | classes | data |
 /// |---|---|---|---|
@@ -11,6 +11,7 @@ import SparseFactorCore
 /// | `pathfinder` | pixels, vocabulary 256 | 2 | generated from the seed, or labelled-image `.npy` files |
 /// | `image` | pixels, vocabulary 256 | 10 | labelled-image `.npy` files (`sparsefactor data image`) |
 /// | `text` | bytes + 1, vocabulary 257 | 2 | TSV files (`sparsefactor data text`) |
+/// | `retrieval` | two documents' bytes + 1, vocabulary 257 | 2 | LRA's Retrieval TSV files (`sparsefactor data retrieval`) |
 ///
 /// The raw values are the command line's `--task` names and what checkpoints store.
 ///
@@ -20,6 +21,9 @@ import SparseFactorCore
 /// ```
 public enum SequenceTask: String, Codable, CaseIterable, Sendable {
     case adding, order, listops, pathfinder, image, text
+    /// Whether two documents link (LRA's Retrieval): N is each document's length, and the
+    /// model encodes both (see ``SequenceInput/tokenPairs(vocabulary:)``).
+    case retrieval
 
     /// The same synthetic task.
     public init(_ task: SyntheticTask) {
@@ -45,6 +49,7 @@ public enum SequenceTask: String, Codable, CaseIterable, Sendable {
         case .listops: return .tokens(vocabulary: ListOps.vocabulary)
         case .pathfinder, .image: return .tokens(vocabulary: 256)
         case .text: return .tokens(vocabulary: 257)   // bytes + 1, padding 0
+        case .retrieval: return .tokenPairs(vocabulary: 257)
         }
     }
 
@@ -54,7 +59,7 @@ public enum SequenceTask: String, Codable, CaseIterable, Sendable {
         case .adding: return 1
         case .order: return 4
         case .listops, .image: return 10
-        case .pathfinder, .text: return 2
+        case .pathfinder, .text, .retrieval: return 2
         }
     }
 
@@ -62,12 +67,13 @@ public enum SequenceTask: String, Codable, CaseIterable, Sendable {
     public var isRegression: Bool { self == .adding }
 
     /// Whether the data can be generated from a seed (otherwise it comes from files).
-    public var generatesData: Bool { self != .image && self != .text }
+    public var generatesData: Bool { self != .image && self != .text && self != .retrieval }
 
     /// The file format of the task's data files, for messages: "TSV" or "labelled-image .npy".
     public var fileFormat: String {
         switch self {
         case .listops, .text: return "TSV (header Source<TAB>Target)"
+        case .retrieval: return "LRA's Retrieval TSV (no header; label<TAB>id1<TAB>id2<TAB>text1<TAB>text2)"
         case .pathfinder, .image: return "labelled-image .npy (uint8 [count, 1 + H·W], column 0 the label)"
         case .adding, .order: return "none (generated from the seed)"
         }

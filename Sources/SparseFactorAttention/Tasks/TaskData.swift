@@ -11,13 +11,15 @@ import Foundation
 /// ```
 public enum TaskData {
     /// The task's usual N: LRA's 2000 for ListOps, 1024 pixels for Pathfinder-32, 784 for
-    /// Fashion-MNIST, 4096 bytes for Text; the synthetic tasks have none (1024 is returned).
+    /// Fashion-MNIST, 4096 bytes for Text, LRA's 4000 bytes per document for Retrieval; the
+    /// synthetic tasks have none (1024 is returned).
     public static func defaultLength(_ task: SequenceTask) -> Int {
         switch task {
         case .listops: return 2000
         case .pathfinder: return 1024
         case .image: return 784
         case .text: return 4096
+        case .retrieval: return 4000
         case .adding, .order: return 1024
         }
     }
@@ -69,7 +71,7 @@ public enum TaskData {
         case .pathfinder: return try generatePathfinder(length: length, count: count, seed: seed)
         case .adding, .order:
             throw SparseFactorError.invalidArgument("the \(task.rawValue) task is generated on demand (SyntheticDataset), not as labelled sequences")
-        case .image, .text:
+        case .image, .text, .retrieval:
             throw SparseFactorError.invalidArgument("the \(task.rawValue) task's data comes from files (\(task.fileFormat)), it cannot be generated")
         }
     }
@@ -86,12 +88,14 @@ public enum TaskData {
         return try generate(task: task, length: length, count: count, seed: mixSeed(seed, 0x6672_6573_68))   // "fresh"
     }
 
-    /// The sequences of a task's data file, padded to `length`; a longer sequence is refused
+    /// The sequences of a task's data file, padded to `length` (Retrieval: each document, so a
+    /// sequence holds 2·`length` tokens); a longer sequence is refused
     /// (naming the file and line or index) unless `truncate`.
     public static func read(task: SequenceTask, url: URL, length: Int, truncate: Bool = false) throws -> LabelledSequences {
         switch task {
         case .listops: return try readListOps(url: url, length: length, truncate: truncate)
         case .text: return try readText(url: url, length: length, truncate: truncate)
+        case .retrieval: return try readPairs(url: url, length: length, truncate: truncate)
         case .pathfinder, .image: return try readImages(task: task, url: url, length: length, truncate: truncate)
         case .adding, .order:
             throw SparseFactorError.invalidArgument("the \(task.rawValue) task is generated from the seed; it has no data files")
@@ -103,6 +107,7 @@ public enum TaskData {
         switch task {
         case .listops: try writeListOps(data, to: url)
         case .text: try writeText(data, to: url)
+        case .retrieval: try writePairs(data, to: url)
         case .pathfinder, .image: try writeImages(data, to: url)
         case .adding, .order:
             throw SparseFactorError.invalidArgument("the \(task.rawValue) task is generated from the seed; it has no data files")

@@ -89,7 +89,8 @@ extension TaskData {
     }
 
     /// A split of a data set that `scripts/fetch-data.sh` extracted: image, the Fashion-MNIST directory
-    /// (``ImageTask/fashionMNIST(directory:)``); text, the labelled document TSV (``TextTask/split(_:seed:)``).
+    /// (``ImageTask/fashionMNIST(directory:)``); text, the labelled document TSV, and retrieval, the
+    /// document-pair TSV (both split by ``TextTask/split(_:seed:)``).
     public static func fetched(task: SequenceTask, source: URL, split: DataSplit, length: Int, truncate: Bool) throws -> LabelledSequences {
         let splits: TaskSplits
         switch task {
@@ -100,6 +101,8 @@ extension TaskData {
             }
         case .text:
             splits = try TextTask.split(try readText(url: source, length: length, truncate: truncate))
+        case .retrieval:
+            splits = try TextTask.split(try readPairs(url: source, length: length, truncate: truncate))
         default:
             throw SparseFactorError.invalidArgument("the \(task.rawValue) task is generated, it has no fetched data set")
         }

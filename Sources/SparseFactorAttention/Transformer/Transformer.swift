@@ -32,7 +32,8 @@ public final class Transformer: SequenceModel {
             try TransformerBlock(dimension: c.embedding, heads: c.heads, length: c.length, attention: c.attention, feedForward: c.feedForward,
                                  dropout: c.dropout, name: "layer\(layer)", rng: &rng)
         }
-        end = try PoolingHead(pooling: c.pooling, head: c.head, length: c.length, channels: c.embedding, outputs: c.outputs, rng: &rng)
+        end = try PoolingHead(pooling: c.pooling, head: c.head, length: c.length, channels: c.embedding, outputs: c.outputs,
+                              pairs: c.input.sequencesPerExample == 2, rng: &rng)
     }
 
     public var parameters: [Parameter] { front.parameters + blocks.flatMap { $0.parameters } + end.parameters }

@@ -120,7 +120,7 @@ public struct TransformerConfiguration: Codable, Equatable, Sendable {
     public func checkStepMemory(batch: Int) throws {
         try ModelEstimates.checkParameters(try estimatedParameterCount(), model: "Transformer")
         let (kept, transient) = stepTerms
-        try ModelEstimates.checkStep(model: "Transformer", batch: batch, length: length, kept: kept, transient: transient)
+        try ModelEstimates.checkStep(model: "Transformer", batch: input.sequences(inBatch: batch), length: length, kept: kept, transient: transient)
     }
 
     /// The per-position terms of ``checkStepMemory(batch:)``. Performer's kernels add O(m) per
