@@ -1017,8 +1017,440 @@ class WordNetGraph(Source):
         return []
 
 
+
+def deb_symlinks(deb, wanted):
+    """{member path: link target as stored} of the symbolic links among the members whose path
+    (without leading './') passes the predicate `wanted`; streams `dpkg-deb --fsys-tarfile` as
+    deb_extract does (which skips links)."""
+    proc = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", deb], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    links = {}
+    try:
+        with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
+            for member in tar:
+                name = member.name[2:] if member.name.startswith("./") else member.name
+                if member.issym() and wanted(name):
+                    links[name] = member.linkname
+    finally:
+        proc.stdout.close()
+        err = proc.stderr.read().decode(errors="replace")
+        proc.stderr.close()
+        code = proc.wait()
+    if code != 0:
+        raise FetchError(f"dpkg-deb --fsys-tarfile {os.path.basename(deb)} failed: {err.strip()}")
+    return links
+
+
+class Troff:
+    """A small, deterministic troff (man macros) to plain-text converter: enough for the Linux
+    man-pages, no groff needed. `render(source)` returns [(section heading, line)] with the
+    headings in upper case; see docs/data-sources.md for the rules."""
+
+    # named characters \(xx and \[xx]; any other is dropped
+    CHARS = {"aq": "'", "dq": '"', "lq": '"', "rq": '"', "oq": "'", "cq": "'", "em": "--", "en": "-",
+             "bu": "*", "ha": "^", "ti": "~", "ga": "`", "rs": "\\", "mi": "-", "hy": "-", "sl": "/",
+             "+-": "\u00b1", "mu": "\u00d7", "de": "\u00b0", "co": "\u00a9", "rg": "\u00ae",
+             "sc": "\u00a7", "dg": "\u2020", "fm": "'", "sd": '"', "12": "1/2", "<=": "<=", ">=": ">=",
+             "!=": "!=", "->": "->", "<-": "<-", "la": "<", "ra": ">", "ul": "_", "ru": "_", "at": "@",
+             "sh": "#", "Do": "$", "ss": "\u00df"}
+    ACCENTS = {":": "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303", ",": "\u0327",
+               "o": "\u030a"}
+    # interpolated strings \*x, \*(xx, \*[x]: the man-pages' own few; any other is dropped
+    STRINGS = {"-": "-", "lq": '"', "rq": '"', "Tm": "(TM)", "R": "(R)", "<": "<", ">": ">", "dg": "\u2020"}
+    # single-character escapes; any other \x gives x
+    SINGLE = {"-": "-", "e": "\\", "E": "\\", "\\": "\\", "&": "", ":": "", "%": "", "c": "", "/": "",
+              ",": "", ")": "", "~": " ", " ": " ", "0": " ", "|": "", "^": "", "t": " ", "{": "", "}": "",
+              "r": "", "u": "", "d": "", "p": "", "a": "", "$": "", "#": ""}
+    ESCAPE = re.compile(r"""\\(?:
+          (?P<font>f(?:\(..|\[[^\]]*\]|.))
+        | (?P<size>s(?:[+-]?\(\d\d|\[[^\]]*\]|[+-]?\d))
+        | \*(?:\((?P<str2>..)|\[(?P<strn>[^\]]*)\]|(?P<str1>.))
+        | \((?P<chr2>..)
+        | \[(?P<chrn>[^\]]*)\]
+        | (?P<reg>[nkgmMFY](?:\(..|\[[^\]]*\]|[+-]?.))
+        | (?P<delim>[wNhvlLoXbZDABRSCVx])(?P<d>.).*?(?P=d)
+        | (?P<one>.))""", re.X | re.S)
+    FONT_MACROS = {"B", "I", "SM", "SB"}
+    ALTERNATING = {"BR", "RB", "IR", "RI", "BI", "IB"}
+
+    @classmethod
+    def char(cls, name):
+        if name in cls.CHARS:
+            return cls.CHARS[name]
+        if re.fullmatch(r"u[0-9A-F]{4,6}", name):
+            return chr(int(name[1:], 16))
+        if len(name) == 2 and name[0] in cls.ACCENTS and name[1].isalpha():
+            import unicodedata
+            return unicodedata.normalize("NFC", name[1] + cls.ACCENTS[name[0]])
+        return ""
+
+    @classmethod
+    def escapes(cls, text):
+        """`text` with every troff escape replaced by its plain-text meaning (or removed)."""
+        def one(m):
+            g = m.group
+            if g("font") or g("size") or g("reg") or g("delim"):
+                return ""
+            name = g("str2") or g("strn") or g("str1")
+            if name is not None:
+                return cls.STRINGS.get(name, "")
+            name = g("chr2") or g("chrn")
+            if name is not None:
+                return cls.char(name)
+            c = g("one")
+            return cls.SINGLE.get(c, c)
+        text = cls.ESCAPE.sub(one, text)
+        return text[:-1] if text.endswith("\\") else text  # a lone backslash at the very end
+
+    @staticmethod
+    def uncomment(line):
+        """The line without its `\\"` comment (escaped backslashes are skipped over)."""
+        i = 0
+        while i < len(line):
+            if line[i] == "\\":
+                if line[i + 1:i + 2] == '"':
+                    return line[:i]
+                i += 2
+            else:
+                i += 1
+        return line
+
+    @staticmethod
+    def arguments(text):
+        """A request's arguments, split as troff does: spaces separate, "..." quotes (with "" a
+        literal quote inside), escapes (such as `\\ `) stay with their argument."""
+        args, cur, quoted, have, i = [], [], False, False, 0
+        while i < len(text):
+            c = text[i]
+            if c == "\\" and i + 1 < len(text):
+                cur.append(text[i:i + 2])
+                have = True
+                i += 2
+                continue
+            if quoted:
+                if c == '"':
+                    if text[i + 1:i + 2] == '"':
+                        cur.append('"')
+                        i += 2
+                        continue
+                    # the closing quote ends the argument (`.q "2",` has the arguments 2 and ,)
+                    args.append("".join(cur))
+                    cur, quoted, have = [], False, False
+                else:
+                    cur.append(c)
+            elif c in " \t":
+                if have:
+                    args.append("".join(cur))
+                    cur, have = [], False
+            elif c == '"' and not have:
+                quoted = have = True
+            else:
+                cur.append(c)
+                have = True
+            i += 1
+        if have:
+            args.append("".join(cur))
+        return args
+
+    @classmethod
+    def request(cls, name, args):
+        """The text a request line gives (None: nothing)."""
+        if name in ("SH", "SS"):
+            return " ".join(args)
+        if name in cls.FONT_MACROS:
+            return " ".join(args) if args else None
+        if name in cls.ALTERNATING:
+            return "".join(args) if args else None
+        if name in ("IP", "UR", "MT", "SY") and args:  # the tag, the URL, the address, the command
+            return args[0]
+        if name == "q" and args:  # tzfile(5), zic(8), zdump(8): .de q  \\$3\*(lq\\$1\*(rq\\$2
+            return (args[2] if len(args) > 2 else "") + '"' + args[0] + '"' + (args[1] if len(args) > 1 else "")
+        return None  # .TH .PP .TP .RS .br .nf .EX .UE and every other request
+
+    @classmethod
+    def render(cls, source):
+        source = source.replace("\r", "")
+        lines = source.split("\n")
+        out = []  # [section, text]
+        section = ""
+        heading_next = False  # `.SH` without an argument: the heading is the next line
+        join_next = False  # the previous output line ended with \c
+        table = None  # None, "options", "format", "data" (inside .TS ... .TE)
+        tab, in_block = "\t", False
+        i = 0
+
+        def emit(text):
+            nonlocal section, heading_next, join_next
+            if heading_next:
+                section = " ".join(cls.escapes(text).split()).upper()
+                heading_next = False
+            cont = text.endswith("\\c")
+            text = cls.escapes(text).replace("\t", " ")
+            if join_next and out:
+                out[-1][1] += text
+            else:
+                out.append([section, text])
+            join_next = cont
+
+        while i < len(lines):
+            line = cls.uncomment(lines[i])
+            i += 1
+            # a line ending in an unescaped backslash continues on the next line
+            while line.endswith("\\") and (len(line) - len(line.rstrip("\\"))) % 2 == 1 and i < len(lines):
+                line = line[:-1] + cls.uncomment(lines[i])
+                i += 1
+            if line[:1] in (".", "'"):
+                words = line[1:].lstrip(" \t")
+                m = re.match(r"(\S*)\s*(.*)", words)
+                name, rest = m.group(1), m.group(2)
+                if name in ("de", "de1", "dei", "am", "am1", "ami"):  # a macro definition: skip it up to `..`
+                    while i < len(lines) and lines[i].rstrip() != "..":
+                        i += 1
+                    i += 1
+                    continue
+                if name in ("if", "ie", "el"):
+                    if "\\{" in line:  # a conditional block: skip it up to its \}
+                        depth = line.count("\\{") - line.count("\\}")
+                        while depth > 0 and i < len(lines):
+                            depth += lines[i].count("\\{") - lines[i].count("\\}")
+                            i += 1
+                    continue
+                if name == "TS":
+                    table, tab, in_block = "options", "\t", False
+                    continue
+                if name == "TE":
+                    table = None
+                    continue
+                if name == "T&" and table:
+                    table = "format"
+                    continue
+                if table in ("options", "format"):
+                    continue
+                args = cls.arguments(rest)
+                if name in ("SH", "SS") and not args:
+                    heading_next = name == "SH"
+                    continue
+                text = cls.request(name, args)
+                if name == "SH":
+                    section = " ".join(cls.escapes(text).split()).upper()
+                if text is not None:
+                    emit(text)
+                continue
+            if table == "options":
+                table = "format"
+                if line.rstrip().endswith(";"):
+                    m = re.search(r"tab\s*\((.)\)", line)
+                    tab = m.group(1) if m else "\t"
+                    continue
+            if table == "format":
+                if line.rstrip().endswith("."):
+                    table = "data"
+                continue
+            if table == "data":
+                if in_block:
+                    if not line.startswith("T}"):
+                        emit(line)
+                        continue
+                    in_block = False
+                    line = line[2:]
+                    if line.startswith(tab):
+                        line = line[1:]
+                if line.strip() in ("_", "=", ""):
+                    continue
+                cells = line.split(tab)
+                if cells[-1].strip() == "T{":
+                    in_block = True
+                    cells.pop()
+                cells = [c for c in cells if c.strip() not in ("_", "=", "\\^", "")]
+                if cells:
+                    emit(" ".join(cells))
+                continue
+            emit(line)
+        return [(sec, text) for sec, text in out]
+
+    @staticmethod
+    def tidy(lines):
+        """Runs of spaces collapsed, lines stripped, runs of blank lines made one (none at the
+        ends)."""
+        out = []
+        for line in lines:
+            line = " ".join(line.replace("\r", "").split(" ")).strip()
+            line = re.sub(r" {2,}", " ", line)
+            if line or (out and out[-1]):
+                out.append(line)
+        while out and not out[-1]:
+            out.pop()
+        return "\n".join(out)
+
+
+class ManpageLinks(Source):
+    """The LRA Retrieval task's data (no manifest rows): pairs of Linux man pages from Debian's
+    manpages and manpages-dev (sections 1-8; translations and aliases are not documents), labelled 1
+    when one page's SEE ALSO section lists the other (aliases resolved) and 0 for as many unlinked
+    pairs drawn with random.Random(20240607). One TSV without header, one pair a line:
+    `label<TAB>id1<TAB>id2<TAB>text1<TAB>text2`, ids `name.section` (e.g. `open.2`), each text the
+    page's troff rendered to plain text without its SEE ALSO section, cut to its first 4,000 bytes
+    at a UTF-8 character boundary, with `\\`, tab and newline escaped as `\\\\`, `\\t`, `\\n`."""
+    name = "manpage-links"
+    in_manifest = False
+    packages = ["manpages", "manpages-dev"]
+    page = re.compile(r"usr/share/man/man([1-8])/([^/]+\.\1[a-z]*)\.gz")
+    reference = re.compile(r"([A-Za-z0-9_.:+\-]+)\s*\((\d[a-z]*)\)")
+    seed = 20240607
+    max_bytes = 4000
+    # Debian 12 (manpages 6.03-2): 1,100 pages and documents, 1,446 aliases, 3,594 linked pairs
+    min_documents = 1000
+    min_positives = 3000
+    paths = ["text/manpage-links.tsv"]
+
+    @staticmethod
+    def escape(text):
+        return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+    def cut(self, text):
+        data = text.encode("utf-8")
+        if len(data) <= self.max_bytes:
+            return text
+        return data[:self.max_bytes].decode("utf-8", errors="ignore")  # drops a partial last character
+
+    def build(self, out, downloads):
+        import hashlib
+        import random
+        sources, aliases, versions = {}, {}, {}
+        for package in self.packages:
+            deb = downloads.apt(package)
+            versions[package] = deb_version(deb)
+            dest = tempfile.mkdtemp(prefix="manpages-", dir=downloads.root)
+            found = deb_extract(deb, lambda n: self.page.fullmatch(n) is not None, dest)
+            links = deb_symlinks(deb, lambda n: self.page.fullmatch(n) is not None)
+            for member, path in sorted(found.items()):
+                pid = self.page.fullmatch(member).group(2)
+                if pid in sources or pid in aliases:
+                    raise FetchError(f"{package}: page {pid} is in both packages")
+                with open(path, "rb") as f:
+                    raw = f.read()
+                try:
+                    sources[pid] = gzip.decompress(raw).decode("utf-8")
+                except (OSError, EOFError, UnicodeDecodeError) as e:
+                    raise FetchError(f"{package}: {member} is not gzip-compressed UTF-8 text ({e})")
+            for member, target in sorted(links.items()):
+                pid = self.page.fullmatch(member).group(2)
+                path = os.path.normpath(os.path.join(os.path.dirname(member), target))
+                m = self.page.fullmatch(path)
+                if m is None:
+                    raise FetchError(f"{package}: {member} links to {target}, which is not a man page")
+                if pid in sources or pid in aliases:
+                    raise FetchError(f"{package}: page {pid} is in both packages")
+                aliases[pid] = m.group(2)
+        if not sources:
+            raise FetchError(f"no man pages found in {', '.join(self.packages)}")
+        # a page whose source is only `.so manX/other.X` (and comments) is an alias too
+        for pid in sorted(sources):
+            body = [l for l in (Troff.uncomment(l).strip() for l in sources[pid].split("\n"))
+                    if l and l not in (".", "'")]
+            if len(body) == 1 and body[0].startswith(".so"):
+                target = body[0][3:].strip()
+                aliases[pid] = os.path.basename(target[:-3] if target.endswith(".gz") else target)
+                del sources[pid]
+            elif any(l.startswith(".so") for l in body):
+                raise FetchError(f"{pid}: a .so request among other text ({len(body)} lines)")
+
+        def resolve(pid):
+            seen = []
+            while pid in aliases:
+                if pid in seen:
+                    raise FetchError(f"alias loop: {' -> '.join(seen + [pid])}")
+                seen.append(pid)
+                pid = aliases[pid]
+            return pid
+
+        dangling = sorted(a for a in aliases if resolve(a) not in sources)
+        # render every real page; its SEE ALSO section gives its links and is left out of its text
+        texts, references, full_bytes = {}, {}, {}
+        for pid in sorted(sources):
+            lines = Troff.render(sources[pid])
+            text = Troff.tidy([t for sec, t in lines if sec != "SEE ALSO"])
+            see_also = Troff.tidy([t for sec, t in lines if sec == "SEE ALSO"])
+            if not text:
+                continue
+            full_bytes[pid] = len(text.encode("utf-8"))
+            texts[pid] = self.cut(text)
+            references[pid] = [f"{name}.{sec}" for name, sec in self.reference.findall(see_also)]
+        # name(3) also finds a page of section 3type, 3const, ... when it is the only one (as man does)
+        by_name = collections.defaultdict(list)
+        for p in sorted(set(sources) | set(aliases)):
+            by_name[p.rsplit(".", 1)[0]].append(p)
+
+        def lookup(ref):
+            target = resolve(ref)
+            if target in texts:
+                return target, False
+            name, sec = ref.rsplit(".", 1)
+            if sec.isdigit():
+                found = sorted({resolve(p) for p in by_name.get(name, []) if p.rsplit(".", 1)[1].startswith(sec)}
+                               & set(texts))
+                if len(found) == 1:
+                    return found[0], True
+            return None, False
+
+        positives, unresolved, by_prefix = set(), set(), 0
+        for pid in sorted(references):
+            for ref in references[pid]:
+                target, prefixed = lookup(ref)
+                if target is None:
+                    unresolved.add(ref)
+                elif target != pid:
+                    positives.add((min(pid, target), max(pid, target)))
+                    by_prefix += prefixed
+        documents = sorted(texts)
+        if len(documents) < self.min_documents or len(positives) < self.min_positives:
+            raise FetchError(f"{len(documents)} documents and {len(positives)} linked pairs; expected at "
+                             f"least {self.min_documents} and {self.min_positives} (other package versions?)")
+        rng = random.Random(self.seed)
+        negatives, chosen = [], set()
+        if len(positives) > len(documents) * (len(documents) - 1) // 4:
+            raise FetchError(f"{len(positives)} linked pairs among {len(documents)} documents: too few unlinked pairs")
+        while len(negatives) < len(positives):
+            a, b = documents[rng.randrange(len(documents))], documents[rng.randrange(len(documents))]
+            pair = (min(a, b), max(a, b))
+            if a == b or pair in positives or pair in chosen:
+                continue
+            chosen.add(pair)
+            negatives.append(pair)
+        rows = []
+        for label, pairs in ((1, sorted(positives)), (0, negatives)):
+            for a, b in pairs:
+                if rng.random() < 0.5:
+                    a, b = b, a
+                rows.append((label, a, b))
+        rng.shuffle(rows)
+        body = bytearray()
+        for label, a, b in rows:
+            if a not in sources or b not in sources or a in aliases or b in aliases or a == b:
+                raise FetchError(f"internal: pair ({a}, {b}) is not two different real pages")
+            body += f"{label}\t{a}\t{b}\t{self.escape(texts[a])}\t{self.escape(texts[b])}\n".encode("utf-8")
+        for r, line in enumerate(bytes(body).split(b"\n")[:-1], 1):
+            columns = line.count(b"\t") + 1
+            if columns != 5 or b"\r" in line:
+                raise FetchError(f"internal: row {r} has {columns} columns or a carriage return")
+        atomic_write_bytes(os.path.join(out, self.paths[0]), bytes(body))
+        sizes = sorted(len(texts[d].encode("utf-8")) for d in documents)
+        median = (sizes[(len(sizes) - 1) // 2] + sizes[len(sizes) // 2]) / 2
+        cut = sum(1 for d in documents if full_bytes[d] > self.max_bytes)
+        log(f"manpage-links: " + ", ".join(f"debian:{p}={v}" for p, v in versions.items()) +
+            f"; {len(sources)} pages, {len(aliases)} aliases "
+            f"({len(dangling)} pointing outside the packages), {len(documents)} documents "
+            f"({len(sources) - len(documents)} empty pages dropped)")
+        log(f"manpage-links: {len(positives)} linked + {len(negatives)} unlinked pairs; "
+            f"{by_prefix} SEE ALSO references found by section prefix (name(3) -> name.3type), "
+            f"{len(unresolved)} SEE ALSO names are not pages of the two packages; median document "
+            f"{median:.0f} bytes, {cut} of {len(documents)} ({100 * cut / len(documents):.1f}%) cut at "
+            f"{self.max_bytes} bytes; {len(body) / 1e6:.1f} MB, sha256 {hashlib.sha256(body).hexdigest()}")
+        return []
+
 SOURCES = [SkimageImages(), OpenCVImages(), NetworkxExamples(), CgalMeshes(), PyamgMatrices(),
-           SklearnTables(), FashionMNIST(), SnowNLPSentiment(), WordNetGraph()]
+           SklearnTables(), FashionMNIST(), SnowNLPSentiment(), WordNetGraph(),
+           ManpageLinks()]
 
 
 # ---------------------------------------------------------------------------

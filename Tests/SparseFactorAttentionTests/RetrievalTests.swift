@@ -133,4 +133,24 @@ import Testing
         try resumed.train()
         #expect(parameterBits(resumed) == parameterBits(straight))
     }
+
+    @Test(.enabled(if: !RealData.optedOut, "SPARSEFACTOR_SKIP_REAL_DATA=1"))
+    func manPageLinksHaveTheirDocumentedCounts() throws {
+        let dir: URL
+        switch RealData.folder("text", files: ["manpage-links.tsv"], source: "manpage-links") {
+        case .success(let url): dir = url
+        case .failure(let missing): Issue.record("\(missing.message)"); return
+        }
+        let pairs = try DocumentPairFile.read(url: dir.appendingPathComponent("manpage-links.tsv"))
+        // Debian 12's manpages and manpages-dev 6.03-2: 1,100 pages, 3,594 SEE ALSO links, as many unlinked pairs.
+        #expect(pairs.count == 7_188)
+        #expect(pairs.labels.filter { $0 == 1 }.count == 3_594)
+        #expect(Set(pairs.ids.flatMap { [$0.0, $0.1] }).count == 1_100)
+        #expect(pairs.ids.allSatisfy { $0.0 != $0.1 })
+        #expect((pairs.first + pairs.second).map(\.count).max() == 4_000, "every page cut to its first 4,000 bytes, some reach it")
+        let linked = Set(zip(pairs.ids, pairs.labels).filter { $0.1 == 1 }.map { [$0.0.0, $0.0.1].sorted() })
+        #expect(linked.contains(["close.2", "open.2"]) && linked.count == 3_594, "no pair twice")
+        let splits = try TextTask.split(try LabelledSequences(pairs: pairs, length: 4000))
+        #expect(splits.train.count == 5_750 && splits.validation.count == 718 && splits.test.count == 720)
+    }
 }
