@@ -188,10 +188,11 @@ def deb_version(deb):
     return r.stdout.strip()
 
 
-def deb_extract(deb, wanted, dest):
+def deb_extract(deb, wanted, dest, symlinks=None):
     """Extract only the members whose path (without leading './') is in `wanted` (a set or a
     predicate). Streams `dpkg-deb --fsys-tarfile` so a large package is never unpacked whole.
-    Returns {member path: extracted file path}."""
+    Returns {member path: extracted file path}; wanted symbolic links are not extracted but, when
+    `symlinks` is a dict, recorded there as {member path: link target as stored}."""
     test = wanted if callable(wanted) else (lambda name: name in wanted)
     proc = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", deb], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
@@ -203,7 +204,8 @@ def deb_extract(deb, wanted, dest):
                 if not test(name):
                     continue
                 if member.issym():
-                    found[name] = ("symlink", member.linkname)
+                    if symlinks is not None:
+                        symlinks[name] = member.linkname
                     continue
                 if not member.isfile():
                     continue
@@ -219,7 +221,7 @@ def deb_extract(deb, wanted, dest):
         code = proc.wait()
     if code != 0:
         raise FetchError(f"dpkg-deb --fsys-tarfile {os.path.basename(deb)} failed: {err.strip()}")
-    return {k: v for k, v in found.items() if not isinstance(v, tuple)}
+    return found
 
 
 def wheel_members(wheel, names):
@@ -1018,28 +1020,6 @@ class WordNetGraph(Source):
 
 
 
-def deb_symlinks(deb, wanted):
-    """{member path: link target as stored} of the symbolic links among the members whose path
-    (without leading './') passes the predicate `wanted`; streams `dpkg-deb --fsys-tarfile` as
-    deb_extract does (which skips links)."""
-    proc = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", deb], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    links = {}
-    try:
-        with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
-            for member in tar:
-                name = member.name[2:] if member.name.startswith("./") else member.name
-                if member.issym() and wanted(name):
-                    links[name] = member.linkname
-    finally:
-        proc.stdout.close()
-        err = proc.stderr.read().decode(errors="replace")
-        proc.stderr.close()
-        code = proc.wait()
-    if code != 0:
-        raise FetchError(f"dpkg-deb --fsys-tarfile {os.path.basename(deb)} failed: {err.strip()}")
-    return links
-
 
 class Troff:
     """A small, deterministic troff (man macros) to plain-text converter: enough for the Linux
@@ -1321,8 +1301,8 @@ class ManpageLinks(Source):
             deb = downloads.apt(package)
             versions[package] = deb_version(deb)
             dest = tempfile.mkdtemp(prefix="manpages-", dir=downloads.root)
-            found = deb_extract(deb, lambda n: self.page.fullmatch(n) is not None, dest)
-            links = deb_symlinks(deb, lambda n: self.page.fullmatch(n) is not None)
+            links = {}
+            found = deb_extract(deb, lambda n: self.page.fullmatch(n) is not None, dest, symlinks=links)
             for member, path in sorted(found.items()):
                 pid = self.page.fullmatch(member).group(2)
                 if pid in sources or pid in aliases:
