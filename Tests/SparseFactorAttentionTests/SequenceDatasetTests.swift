@@ -63,7 +63,9 @@ import Testing
     }
 
     @Test func everyTaskHasItsInputAndClasses() {
-        #expect(SequenceTask.allCases.map(\.outputCount) == [1, 4, 10, 2, 10, 2])
+        #expect(SequenceTask.allCases.map(\.outputCount) == [1, 4, 10, 2, 10, 2, 2])
+        #expect(SequenceTask.allCases.filter(\.generatesData) == [.adding, .order, .listops, .pathfinder])
+        #expect(SequenceTask.retrieval.input == .tokenPairs(vocabulary: 257) && SequenceTask.retrieval.input.sequencesPerExample == 2)
         #expect(SequenceTask.allCases.filter(\.isRegression) == [.adding])
         #expect(SequenceTask(.order) == .order && SequenceTask.order.synthetic == .order && SequenceTask.image.synthetic == nil)
         #expect(SequenceTask.image.input == .tokens(vocabulary: 256) && SequenceTask.text.input == .tokens(vocabulary: 257))
