@@ -26,10 +26,11 @@ def run_train(cmd, rid, checkpoint, deadline=None):
     if deadline is not None and deadline - time.time() < 60:
         return None
     start = time.time()
-    # The run's JSON lines (one per epoch) are appended to RUN.log beside its checkpoint as they come, so an
+    # The run's JSON lines (one per epoch) and its progress lines (standard error: step, loss, ETA once a
+    # minute) are appended to RUN.log beside its checkpoint as they come, so `tail -f` shows where it is and an
     # unfinished run's curve survives the session with its checkpoint (the log goes when the run is recorded).
     log_path = checkpoint[:-len(".ckpt")] + ".log" if checkpoint.endswith(".ckpt") else checkpoint + ".log"
-    lines, stderr, expired = [], [], threading.Event()
+    lines, stderr, expired, writing = [], [], threading.Event(), threading.Lock()
     with open(log_path, "a") as log, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                                       text=True) as child:
         def expire():
@@ -38,14 +39,22 @@ def run_train(cmd, rid, checkpoint, deadline=None):
         timer = threading.Timer(deadline - time.time(), expire) if deadline is not None else None
         if timer:
             timer.start()
-        drain = threading.Thread(target=lambda: stderr.extend(child.stderr), daemon=True)  # progress, errors
+        def append(line):
+            with writing:
+                log.write(line)
+                log.flush()
+
+        def drain_stderr():   # progress lines and errors
+            for line in child.stderr:
+                stderr.append(line)
+                append(line)
+        drain = threading.Thread(target=drain_stderr, daemon=True)
         drain.start()
         print(f"{rid}: started {time.strftime('%H:%M:%S')}: {' '.join(cmd[1:])}", flush=True)
         for line in child.stdout:
             if line.startswith("{"):
                 lines.append(line)
-                log.write(line)
-                log.flush()
+                append(line)
                 progress_line(rid, line, start)
         child.wait()
         drain.join()
