@@ -9,8 +9,11 @@ internal import CSparseFactorKernels
 /// Every token's embedding is `E[r] = Q·z[r] + s[pos(r)]`:
 /// - features: `z[r]` is the token's F features, `Q` the input projection's weight, and
 ///   `s[p]` its bias (plus the positional embedding of p, when there is one);
-/// - tokens: `z[r]` is the one-hot vector of the token id over the vocabulary and `Q` the
-///   transposed embedding table.
+/// - tokens of a vocabulary V no larger than D: `z[r]` is the one-hot vector of the token id and
+///   `Q` the transposed embedding table (F = V multiply-adds per hidden unit, fewer than D);
+/// - tokens of a larger vocabulary (LRA's bytes and pixels: V = 256 or 257 against D = 16…64):
+///   `z[r]` is the token's row of the table, looked up, and `Q` the identity (F = D; the one-hot
+///   form would cost V / D times as much, and B·V·N floats for z alone).
 ///
 /// E itself is never formed. The folded MLPs add dL/dQ and dL/ds here, and
 /// ``applyGradients()`` hands them to the embedding's parameters.
@@ -34,6 +37,12 @@ final class FoldedEmbedding {
     var sGradient: [Float]
     /// dL/dz `[B, F, stride]` for feature inputs (nil for token ids, which have no gradient, or when not asked for).
     let zGradient: AlignedFloats?
+    /// The token ids whose table rows are z (nil unless tokens are looked up), and dL/dz for them,
+    /// which ``applyGradients()`` adds to those rows of the table's gradient.
+    private let lookedUpIDs: [Int64]?
+    private let rowGradient: AlignedFloats?
+    /// Where the folded MLPs add dL/dz: the input's gradient, or the looked-up rows'.
+    var zGradientBuffer: AlignedFloats? { zGradient ?? rowGradient }
 
     private let inputLayer: any Layer
     private let positionalEmbedding: PositionalEmbedding?
@@ -44,7 +53,23 @@ final class FoldedEmbedding {
           positionalEmbedding: PositionalEmbedding?, inputGradient: Bool = true) throws {
         let dimension: Int
         var bias: [Float]?
+        var lookedUp: [Int64]?
         switch inputLayer {
+        case let embedding as Embedding where embedding.vocabulary > embedding.dimension:
+            let ids = try embedding.tokenIDs(x)
+            dimension = embedding.dimension
+            let table = embedding.weight.value.values
+            let rows = AlignedFloats(zeros: batch * dimension * stride)
+            rows.withUnsafeMutableBufferPointer { z in
+                for (r, id) in ids.enumerated() {
+                    let (b, i) = r.quotientAndRemainder(dividingBy: length)
+                    for d in 0..<dimension { z[(b * dimension + d) * stride + i] = table[Int(id) * dimension + d] }
+                }
+            }
+            z = rows
+            features = dimension
+            q = (0..<(dimension * dimension)).map { $0 / dimension == $0 % dimension ? 1 : 0 }
+            lookedUp = ids
         case let embedding as Embedding:
             let ids = try embedding.tokenIDs(x)
             let vocabulary = embedding.vocabulary
@@ -91,6 +116,8 @@ final class FoldedEmbedding {
             s = base
         }
         zGradient = inputGradient && inputLayer is InputProjection ? AlignedFloats(zeros: z.count) : nil
+        lookedUpIDs = lookedUp
+        rowGradient = lookedUp == nil ? nil : AlignedFloats(zeros: z.count)
         qGradient = [Float](repeating: 0, count: q.count)
         sGradient = [Float](repeating: 0, count: s.count)
         self.inputLayer = inputLayer
@@ -101,6 +128,18 @@ final class FoldedEmbedding {
     func applyGradients() {
         switch inputLayer {
         case let embedding as Embedding:
+            if let ids = lookedUpIDs, let rowGradient {
+                // Each position's dL/dz goes to its token's row, positions in order (Q = I has no gradient of its own).
+                embedding.weight.gradient.values.withUnsafeMutableBufferPointer { g in
+                    rowGradient.withUnsafeBufferPointer { dz in
+                        for (r, id) in ids.enumerated() {
+                            let (b, i) = r.quotientAndRemainder(dividingBy: length)
+                            for d in 0..<dimension { g[Int(id) * dimension + d] += dz[(b * dimension + d) * stride + i] }
+                        }
+                    }
+                }
+                break
+            }
             let vocabulary = features
             embedding.weight.gradient.values.withUnsafeMutableBufferPointer { g in
                 for v in 0..<vocabulary { for d in 0..<dimension { g[v * dimension + d] += qGradient[d * vocabulary + v] } }
@@ -196,7 +235,7 @@ final class FoldedMLP {
         var da = [Float](repeating: 0, count: h * f)
         let cStride = p == 1 ? 1 : e.stride
         var dct = [Float](repeating: 0, count: h * cStride)
-        let status = withOptionalMutableBuffer(e.zGradient) { dzp in
+        let status = withOptionalMutableBuffer(e.zGradientBuffer) { dzp in
             da.withUnsafeMutableBufferPointer { dap in
                 dct.withUnsafeMutableBufferPointer { dcp in
                     last.weight.gradient.values.withUnsafeMutableBufferPointer { dwp in

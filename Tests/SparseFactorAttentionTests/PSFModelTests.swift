@@ -129,20 +129,24 @@ import Testing
     }
 
     /// The MLPs that read the embedding fold their first layer through it (FoldedMLP) unless
-    /// told not to; both ways must compute the same function and the same gradients.
+    /// told not to; both ways must compute the same function and the same gradients. Token ids
+    /// enter as one-hot vectors when the vocabulary is no larger than the embedding (3 ≤ 4 here)
+    /// and as looked-up table rows when it is larger (6 > 4).
     @Test(arguments: [
-        (false, false, PSFAttnConfiguration.Pooling.flatten, 1),
-        (true, true, .cls, 1),
-        (false, true, .mean, 2),
-        (true, false, .flatten, 2),
+        (false, false, PSFAttnConfiguration.Pooling.flatten, 1, 0),
+        (true, true, .cls, 1, 6),
+        (false, true, .mean, 2, 0),
+        (true, false, .flatten, 2, 6),
+        (true, true, .cls, 1, 3),
+        (true, false, .flatten, 2, 3),
     ])
     func foldedAndPlainEmbeddingsAgree(tokens useTokens: Bool, positions: Bool, pooling: PSFAttnConfiguration.Pooling,
-                                       layers: Int) throws {
-        var c = tinyConfiguration(input: useTokens ? .tokens(vocabulary: 6) : .features(count: 2), length: 19, outputs: 3)
+                                       layers: Int, vocabulary: Int) throws {
+        var c = tinyConfiguration(input: useTokens ? .tokens(vocabulary: vocabulary) : .features(count: 2), length: 19, outputs: 3)
         c.positionalEmbedding = positions
         c.pooling = pooling
         c.layers = layers
-        let x = useTokens ? try tokens(batch: 5, length: 19, vocabulary: 6, seed: 51) : nnRandomTensor([5, 19, 2], seed: 51)
+        let x = useTokens ? try tokens(batch: 5, length: 19, vocabulary: vocabulary, seed: 51) : nnRandomTensor([5, 19, 2], seed: 51)
         let r = nnRandomTensor([5, 3], seed: 52)
         var outputs: [[Float]] = [], inputGradients: [[Float]] = [], gradients: [[[Float]]] = []
         for folds in [true, false] {
@@ -151,9 +155,10 @@ import Testing
             model.foldsEmbedding = folds
             outputs.append(try model(x).values)
             inputGradients.append(try model.backward(r).values)
+            if useTokens { #expect(inputGradients.last!.allSatisfy { $0 == 0 }, "token ids have no gradient, \(folds ? "folded" : "plain")") }
             gradients.append(model.parameters.map { $0.gradient.values })
         }
-        let label = "tokens \(useTokens), positions \(positions), \(pooling), \(layers) layers"
+        let label = "tokens \(useTokens) (vocabulary \(vocabulary)), positions \(positions), \(pooling), \(layers) layers"
         expectClose(outputs[0], outputs[1], rtol: 1e-5, "output, \(label)")
         if !useTokens { expectClose(inputGradients[0], inputGradients[1], rtol: 1e-4, "input gradient, \(label)") }
         let names = try PSFAttn(configuration: c, seed: 50).parameters.map(\.name)
