@@ -13,6 +13,7 @@ N = 2000 makes PSF-Attn's 34 MB; a 10-minute run is cheaper to redo than to carr
 
   python3 Benchmarks/lra/lra.py --binary .build/release/sparsefactor                 # every model, every task
   python3 Benchmarks/lra/lra.py --only listops:psf --budget 60                      # one cell
+  python3 Benchmarks/lra/lra.py --only text:psf --rerun-before 2026-12-07T08:50      # again, if recorded before
   python3 Benchmarks/lra/lra.py --plan long                                         # the longer PSF-Attn runs
   python3 Benchmarks/lra/lra.py --render-only
 
@@ -116,6 +117,7 @@ def train(args, task, model):
         return {"run": rid, "task": task, "model": model, **summary}
     status = "budget-limited" if summary.get("stopped_by") == "budget" else "full"
     return {"run": rid, "status": status, "plan": args.plan, "scaled": (task, model) in SCALED, "wall_seconds": seconds,
+            "recorded": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "command": " ".join(cmd[1:]), **summary}
 
 
@@ -176,6 +178,9 @@ def main():
     parser.add_argument("--only", action="append", default=[], help="TASK:MODEL, repeatable")
     parser.add_argument("--max-seconds", type=float, default=0, help="stop starting or running runs after this long")
     parser.add_argument("--plan", choices=["equal", "long"], default="equal")
+    parser.add_argument("--rerun-before", metavar="YYYY-MM-DDTHH:MM",
+                        help="run the --only cells again when their line was recorded before this time (or has no time); "
+                             "the new line supersedes the old in runs.jsonl")
     parser.add_argument("--render-only", action="store_true")
     args = parser.parse_args()
     args.deadline = time.time() + args.max_seconds
@@ -186,7 +191,9 @@ def main():
         if args.only:
             todo = [r for r in todo if f"{r[0]}:{r[1]}" in args.only]
         for task, model in todo:
-            if runs.finished(load(path), run_id(task, model, args.plan)):
+            previous = load(path).get(run_id(task, model, args.plan))
+            stale = args.rerun_before and args.only and previous and previous.get("recorded", "") < args.rerun_before
+            if runs.finished(load(path), run_id(task, model, args.plan)) and not stale:
                 continue
             row = train(args, task, model)
             if row is None:
