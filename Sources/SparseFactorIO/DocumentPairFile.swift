@@ -64,9 +64,7 @@ public enum DocumentPairFile {
 
     /// The pairs in `data`; `name` names it in error messages, with the line.
     public static func read(data: Data, name: String = "pair data") throws -> LabelledDocumentPairs {
-        let bytes = [UInt8](data)
-        var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
-        if lines.last?.isEmpty == true { lines.removeLast() }   // the final newline
+        let lines = LabelledDocumentFile.lines(of: data)
         guard !lines.isEmpty else { throw SparseFactorError.io("\(name): the file has no pairs") }
         var first = [[UInt8]](), second = [[UInt8]](), labels = [Int32](), ids = [(String, String)](), numbers = [Int]()
         for (k, line) in lines.enumerated() {

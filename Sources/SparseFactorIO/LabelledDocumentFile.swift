@@ -99,9 +99,7 @@ public enum LabelledDocumentFile {
 
     /// The documents in `data`; `name` names it in error messages, with the line.
     public static func read(data: Data, name: String = "document data") throws -> LabelledDocuments {
-        let bytes = [UInt8](data)
-        var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
-        if lines.last?.isEmpty == true { lines.removeLast() }   // the final newline
+        let lines = lines(of: data)
         guard let first = lines.first, String(decoding: first, as: UTF8.self) == header else {
             let got = lines.first.map { String(decoding: $0.prefix(60), as: UTF8.self) } ?? "an empty file"
             throw SparseFactorError.io("\(name):1: expected the header \"Source\\tTarget\", got \"\(got)\"")
@@ -126,6 +124,13 @@ public enum LabelledDocumentFile {
             numbers.append(number)
         }
         return try LabelledDocuments(documents: documents, labels: labels, lines: numbers, name: name)
+    }
+
+    /// The lines of a tab-separated file, without the final newline's empty line.
+    static func lines(of data: Data) -> [ArraySlice<UInt8>] {
+        var lines = [UInt8](data).split(separator: 0x0A, omittingEmptySubsequences: false)
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        return lines
     }
 
     /// The file's bytes for `documents`.
