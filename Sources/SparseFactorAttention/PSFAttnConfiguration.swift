@@ -60,9 +60,11 @@ public struct PSFAttnConfiguration: Codable, Equatable, Sendable {
     /// positional embedding for ``SyntheticTask/adding``.
     /// The classification tasks (ListOps, Pathfinder, Image, Text) get the Order setup with their
     /// vocabulary and classes; their LRA-scale shapes are set by the caller (see results/lra).
+    /// Retrieval's document pairs are mean-pooled (the head compares two document vectors, as LRA's dual encoder).
     public init(task: SequenceTask, length: Int) {
         self.init(input: task.input, length: length, outputs: task.outputCount)
         positionalEmbedding = task != .adding
+        if task.input.sequencesPerExample == 2 { pooling = .mean }
     }
 
     /// M, the number of factors per mixing layer.

@@ -26,7 +26,7 @@ struct ModelOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Layers: mixing layers (psf, paramixer) or encoder layers (transformer).") var layers: Int?
     @Flag(inversion: .prefixedNo, help: "Learned positional embedding (default: on for order, off for adding).")
     var positional: Bool?
-    @Option(help: "Pooling: flatten, cls or mean (default: flatten; mean for chordmixer).") var pooling: SequencePooling?
+    @Option(help: "Pooling: flatten, cls or mean (default: flatten; mean for chordmixer and for retrieval).") var pooling: SequencePooling?
     @Option(help: "Head: linear or mlp.") var head: HeadKind = .linear
     @Option(name: .customLong("head-hidden"), parsing: .unconditional, help: "Hidden units of an mlp head.") var headHidden = 32
 

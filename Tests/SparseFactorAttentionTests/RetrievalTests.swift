@@ -106,6 +106,17 @@ import Testing
         expectMessage("single documents", contains: "[B, 16] token ids (two documents of 8)") { try model(Tensor(shape: [2, 8])) }
     }
 
+    @Test func documentPairsAreMeanPooledByDefault() {
+        for kind in ModelKind.allCases {
+            switch ModelConfiguration(kind: kind, task: .retrieval, length: 64) {
+            case .psf(let c), .paramixer(let c): #expect(c.pooling == .mean && c.input == .tokenPairs(vocabulary: 257), "\(kind)")
+            case .transformer(let c): #expect(c.pooling == .mean, "\(kind)")
+            case .chordMixer(let c): #expect(c.pooling == .mean, "\(kind)")
+            }
+        }
+        #expect(PSFAttnConfiguration(task: .text, length: 64).pooling == .flatten)
+    }
+
     @Test func aRunTrainsFromPairFilesAndResumesBitExactly() throws {
         // A pair links when its documents start with the same byte.
         var rng = SeededGenerator(seed: 9)

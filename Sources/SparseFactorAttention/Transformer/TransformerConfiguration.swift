@@ -45,10 +45,12 @@ public struct TransformerConfiguration: Codable, Equatable, Sendable {
         self.outputs = outputs
     }
 
-    /// The task's baseline; positional embedding on for every token task (as PSF-Attn's).
+    /// The task's baseline; positional embedding on for every token task (as PSF-Attn's), and
+    /// mean pooling for document pairs (Retrieval compares two document vectors, as LRA's dual encoder).
     public init(task: SequenceTask, length: Int) {
         self.init(input: task.input, length: length, outputs: task.outputCount)
         positionalEmbedding = task != .adding
+        if task.input.sequencesPerExample == 2 { pooling = .mean }
     }
 
     /// Refuses sizes the model cannot be built with, naming the field.
