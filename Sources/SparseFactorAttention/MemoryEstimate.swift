@@ -20,7 +20,7 @@ extension PSFAttnConfiguration {
             terms += mlp(d, hiddenF, k, times: factorCount)
         }
         let pooled = pooling == .flatten ? [length, c] : [c]
-        return terms + head.parameterTerms(pooled: pooled, outputs: outputs)
+        return terms + head.parameterTerms(pooled: input.headInputs(pooled: pooled), outputs: outputs)
     }
 
     /// The number of trainable parameters (see ``PSFAttn/parameterCount``), from the sizes alone.

@@ -98,6 +98,13 @@ import Testing
         }
         let x = try pairTokens(batch: 2, length: 8, vocabulary: 6, seed: 2)
         #expect(try model(x).shape == [2, 2])
+        let estimate: Int
+        switch kind {
+        case .psf: estimate = try (model as! PSFAttn).configuration.estimatedParameterCount()
+        case .transformer: estimate = try (model as! Transformer).configuration.estimatedParameterCount()
+        default: estimate = try (model as! ChordMixer).configuration.estimatedParameterCount()
+        }
+        #expect(estimate == model.parameterCount, "the size-only estimate counts the head's four vectors")
         // Swapping the documents of a pair flips u − v only: the output changes.
         var swapped = x
         for b in 0..<2 { for i in 0..<8 { swapped.values.swapAt(b * 16 + i, b * 16 + 8 + i) } }

@@ -84,7 +84,7 @@ public struct ChordMixerConfiguration: Codable, Equatable, Sendable {
         var terms = input.parameterTerms(embedding: d)
         if positionalEmbedding { terms.append([length, d]) }
         terms += [[blockCount, d, hidden], [blockCount, hidden], [blockCount, hidden, d], [blockCount, d]]
-        return terms + head.parameterTerms(pooled: pooling == .flatten ? [length, d] : [d], outputs: outputs)
+        return terms + head.parameterTerms(pooled: input.headInputs(pooled: pooling == .flatten ? [length, d] : [d]), outputs: outputs)
     }
 
     public func estimatedParameterCount() throws -> Int {

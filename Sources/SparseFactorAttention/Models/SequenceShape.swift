@@ -23,6 +23,10 @@ public enum SequenceInput: Codable, Equatable, Sendable {
     /// Sequences of N positions per example: 2 for ``tokenPairs(vocabulary:)``, else 1.
     public var sequencesPerExample: Int { if case .tokenPairs = self { 2 } else { 1 } }
 
+    /// The head's input size (a product of sizes) for `pooled` values per sequence: four vectors
+    /// [u, v, u ⊙ v, u − v] for document pairs (see ``PoolingHead``).
+    func headInputs(pooled: [Int]) -> [Int] { sequencesPerExample == 2 ? [4] + pooled : pooled }
+
     /// The sequences a batch of `batch` examples holds (saturating at `Int.max`, for memory estimates).
     func sequences(inBatch batch: Int) -> Int {
         let (n, overflow) = batch.multipliedReportingOverflow(by: sequencesPerExample)

@@ -105,7 +105,7 @@ public struct TransformerConfiguration: Codable, Equatable, Sendable {
         let perLayer: [[Int]] = [[4, d], [3, d, d], [3, d], [d, d], [d], [d, f], [f], [f, d], [d]]
         terms += perLayer.map { [layers] + $0 }
         if case .linformer(let k) = attention { terms.append([layers, 2, k, length]) }
-        return terms + head.parameterTerms(pooled: pooling == .flatten ? [length, d] : [d], outputs: outputs)
+        return terms + head.parameterTerms(pooled: input.headInputs(pooled: pooling == .flatten ? [length, d] : [d]), outputs: outputs)
     }
 
     /// The number of trainable parameters, from the sizes alone.
