@@ -29,6 +29,8 @@ struct DataCommand: ParsableCommand {
     @Option(help: "The fetched data set (image: the Fashion-MNIST directory; text: the corpus TSV; retrieval: the pair TSV), see scripts/fetch-data.sh.")
     var source: String?
     @Option(help: "Which split of a fetched data set: train, validation or test.") var split: DataSplit = .train
+    @Option(parsing: .unconditional, help: "Dashes per Pathfinder contour, the difficulty (default 14, LRA's hard setting; its easier ones are 6 and 9).")
+    var dashes: Int?
     @Flag(help: "Cut documents longer than --length instead of refusing them (text, retrieval).") var truncate = false
     @Option(name: .customLong("png-dir"), help: "Also write every image as DIR/NNNNNN-labelL.png (pathfinder, image).") var pngDirectory: String?
     @Flag(help: "Print one JSON object.") var json = false
@@ -46,6 +48,10 @@ struct DataCommand: ParsableCommand {
             throw ValidationError("the \(task.rawValue) task needs --source" + (fetched.map { " (run scripts/fetch-data.sh --only \($0.0), then --source \($0.1))" } ?? ""))
         }
         if pngDirectory != nil && !(task == .pathfinder || task == .image) { throw ValidationError("--png-dir is for pathfinder and image") }
+        if let dashes {
+            guard task == .pathfinder else { throw ValidationError("--dashes is for pathfinder") }
+            guard (1...64).contains(dashes) else { throw ValidationError("--dashes must be 1…64, got \(dashes)") }
+        }
     }
 
     func run() throws {
@@ -61,6 +67,8 @@ struct DataCommand: ParsableCommand {
                     }
                     data = try data.subset(0..<count)
                 }
+            } else if let dashes {
+                data = try TaskData.generatePathfinder(length: n, count: count ?? 2000, seed: seed, dashes: dashes)
             } else {
                 data = try TaskData.generate(task: task, length: n, count: count ?? 2000, seed: seed)
             }
@@ -72,7 +80,8 @@ struct DataCommand: ParsableCommand {
                 printJSONLine(["event": "data", "task": task.rawValue, "output": url.path, "count": data.count, "length": data.length,
                                "vocabulary": data.vocabulary, "per_class": perClass,
                                "seed": source == nil ? seed as Any : NSNull(), "source": source.map { $0 as Any } ?? NSNull(),
-                               "split": source == nil ? NSNull() : split.rawValue as Any])
+                               "split": source == nil ? NSNull() : split.rawValue as Any,
+                               "dashes": task == .pathfinder ? (dashes ?? PathfinderOptions().dashes) as Any : NSNull()])
             } else {
                 print("\(task.rawValue): wrote \(data.count) sequences (N = \(data.length), per class \(perClass)) to \(url.path)")
             }

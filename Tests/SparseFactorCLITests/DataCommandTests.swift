@@ -86,6 +86,13 @@ import Testing
         #expect(pngs.count == 6 && pngs[0].hasPrefix("000000-label"))
         let wrongSize = try CLI.run(["evaluate", "--checkpoint", path("none.ckpt"), "--data", path("pf.npy")])
         #expect(wrongSize.status == 74)   // no checkpoint: an I/O error, not a crash
+        // LRA's easy difficulty: contours of 6 dashes, the library's generator with those options.
+        let easy = try CLI.run(["data", "pathfinder", "--dashes", "6", "--output", path("easy.npy"), "--count", "4", "--seed", "3", "--json"])
+        #expect(easy.status == 0 && easy.lastJSON?["dashes"] as? Int == 6, "\(easy.stderr)")
+        #expect(try TaskData.read(task: .pathfinder, url: URL(fileURLWithPath: path("easy.npy")), length: 1024)
+                == (try Pathfinder.generate(count: 4, seed: 3, options: PathfinderOptions(dashes: 6))))
+        #expect(try CLI.run(["data", "pathfinder", "--dashes", "0", "--output", path("x.npy")]).stderr.contains("--dashes must be 1…64, got 0"))
+        #expect(try CLI.run(["data", "listops", "--dashes", "6", "--output", path("x.tsv")]).status == 64)
     }
 
     @Test func badRequestsAreUsageErrors() throws {

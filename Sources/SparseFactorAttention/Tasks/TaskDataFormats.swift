@@ -12,14 +12,20 @@ extension TaskData {
         return try ListOps.sequences(ListOps.generate(count: count, seed: seed, options: options), length: length)
     }
 
-    /// Pathfinder images of LRA's hard setting (14 dashes), N = size² pixels.
-    static func generatePathfinder(length: Int, count: Int, seed: UInt64) throws -> LabelledSequences {
-        let size = Int(Double(length).squareRoot().rounded())
+    /// Pathfinder images of N = size² pixels whose contours have `dashes` dashes (LRA's hard
+    /// setting, the default, is 14; its easier ones 6 and 9).
+    ///
+    /// ```swift
+    /// let easy = try TaskData.generatePathfinder(length: 1024, count: 100, seed: 1, dashes: 6)
+    /// ```
+    public static func generatePathfinder(length: Int, count: Int, seed: UInt64, dashes: Int = PathfinderOptions().dashes) throws -> LabelledSequences {
+        let size = Int(Double(max(length, 0)).squareRoot().rounded())
         guard size * size == length else {
             throw SparseFactorError.invalidArgument("Pathfinder images are square: N must be a square number of pixels (1024 for 32×32), got \(length)")
         }
-        var options = PathfinderOptions()
+        var options = PathfinderOptions(dashes: dashes)
         options.size = size
+        try options.validate()
         return try Pathfinder.generate(count: count, seed: seed, options: options)
     }
 
