@@ -15,7 +15,7 @@ struct Factorize: ParsableCommand {
             FILE is read by its extension (.npy, .png, .mtx, .csv, .txt/.edges, .off, .ply, optionally .gz) \
             and turned into a square matrix by --transform (default: none, the file's own matrix). \
             The factors minimize ½‖A − W1⋯WM‖²_F from the start --init chooses, and end no worse than it; the baseline is the truncated \
-            SVD of rank --tsvd-rank. A progress line is drawn on a terminal only. With --json the last line of \
+            SVD of rank --tsvd-rank. A progress line is drawn on a terminal (in a log: a plain line once a minute). With --json the last line of \
             standard output is one JSON object with the results.
             """)
 

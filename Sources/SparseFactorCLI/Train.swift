@@ -153,8 +153,7 @@ struct Train: ParsableCommand {
         var progress: ProgressReporter?
         var progressEpoch = 0
         var window: (start: Double, steps: Int) = (0, 0)
-        trainer.onStep = { r in
-            if json { return }
+        trainer.onStep = { r in   // on standard error, so --json's standard output stays one object per line
             if progressEpoch != r.epoch {
                 progress?.finish()
                 progress = ProgressReporter(total: r.stepsPerEpoch, label: "epoch \(r.epoch)/\(opts.epochs)")
