@@ -322,20 +322,46 @@ static void fm_backward_tile(float *restrict acc, fm_tile_buffers *g, const fold
     }
 }
 
-/* dz[b0 + t, f, i0 + l] += sum_j A[j, f] dpre[t][j][l] for the tile's rows. */
+/* dz[b0 + q, f, i0 + l] += S[l] for the tile's lanes (a macro: fm_vec may not cross a function boundary). */
+#define FM_ADD_INPUT_GRADIENT(JOB, TILE, Q, F_, S)                                                  \
+    do {                                                                                        \
+        float *dz_ = (JOB)->dz + (((TILE).b0 + (Q)) * (JOB)->F + (F_)) * (JOB)->ld + (TILE).i0;  \
+        if ((TILE).lanes == FM_LANES) {                                                         \
+            fm_store(dz_, fm_load(dz_) + (S));                                                  \
+        } else {                                                                                \
+            float v_[FM_LANES];                                                                 \
+            fm_store(v_, (S));                                                                  \
+            for (int64_t l_ = 0; l_ < (TILE).lanes; l_++) dz_[l_] += v_[l_];                    \
+        }                                                                                       \
+    } while (0)
+
+/* dz[b0 + t, f, i0 + l] += sum_j A[j, f] dpre[t][j][l] for the tile's rows, FB features at a time:
+ * FB independent sums over j (one sum at a time waited on the FMA latency), each in the order
+ * j = 0, 1, ..., so the result is the same whatever the blocking. */
 SF_VECTOR_CLONES
 static void fm_input_gradient(const folded_job *job, fm_tile tile, const float *restrict dpre) {
+    enum { FB = 8 };
     const int64_t F = job->F, H = job->H;
     const int64_t seqs = fm_tile_sequences(job, tile);
-    for (int64_t q = 0; q < seqs; q++)
-        for (int64_t f = 0; f < F; f++) {
-            fm_vec s = (fm_vec){0};
-            for (int64_t j = 0; j < H; j++) s += job->a[j * F + f] * fm_load(dpre + (q * H + j) * FM_LANES);
-            float v[FM_LANES];
-            fm_store(v, s);
-            float *dz = job->dz + ((tile.b0 + q) * F + f) * job->ld + tile.i0;
-            for (int64_t l = 0; l < tile.lanes; l++) dz[l] += v[l];
+    for (int64_t q = 0; q < seqs; q++) {
+        const float *restrict dq = dpre + q * H * FM_LANES;
+        int64_t f0 = 0;
+        for (; f0 + FB <= F; f0 += FB) {
+            fm_vec s[FB];
+            for (int ff = 0; ff < FB; ff++) s[ff] = (fm_vec){0};
+            for (int64_t j = 0; j < H; j++) {
+                const fm_vec d = fm_load(dq + j * FM_LANES);
+                const float *aj = job->a + j * F + f0;
+                for (int ff = 0; ff < FB; ff++) s[ff] += aj[ff] * d;
+            }
+            for (int ff = 0; ff < FB; ff++) FM_ADD_INPUT_GRADIENT(job, tile, q, f0 + ff, s[ff]);
         }
+        for (; f0 < F; f0++) {
+            fm_vec s = (fm_vec){0};
+            for (int64_t j = 0; j < H; j++) s += job->a[j * F + f0] * fm_load(dq + j * FM_LANES);
+            FM_ADD_INPUT_GRADIENT(job, tile, q, f0, s);
+        }
+    }
 }
 
 static void folded_backward_chunks(void *ctx, int64_t begin, int64_t end) {
