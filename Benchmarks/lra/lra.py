@@ -154,9 +154,9 @@ def render(rows, args):
              "IMDb bytes there; see docs/data-sources.md). Every run is in [runs.jsonl](runs.jsonl) with its command.",
              "Chart: [lra.svg](lra.svg).", "",
              "PSF-Attn and Paramixer read bytes and pixels (256–257 token ids) through looked-up embedding rows since",
-             "2026-12-07 (before: one-hot vectors, 4.5–6× the CPU seconds per step: Text 11.7 → 2.6 s, Pathfinder 2.4 →",
-             "0.54 s, Image 344 → 54 ms); their Pathfinder, Image and Text cells were run again with the same budget, and",
-             "the earlier runs' lines stay in runs.jsonl.", "",
+             "2026-12-07 (before: one-hot vectors, 4.5–6× the CPU seconds per step: Text 11.7 → 2.6 s, then 2.1 s with",
+             "the folded backward's input gradient blocked; Pathfinder 2.4 → 0.54 s, Image 344 → 54 ms); their Pathfinder,",
+             "Image and Text cells were run again with the same budget, and the earlier runs' lines stay in runs.jsonl.", "",
              "| model | " + " | ".join(TASKS) + " |", "|---|" + "---:|" * len(TASKS)]
     for model in MODELS:
         lines.append(f"| {model} | " + " | ".join(f"{cell(rows.get(run_id(t, model, 'equal')))} ({published(model, i)})"
