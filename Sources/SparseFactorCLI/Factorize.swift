@@ -30,7 +30,7 @@ struct Factorize: ParsableCommand {
     @Option(help: "The objective kernel's scalar type: float64 (the default) or float32 (float arithmetic, double optimizer; the final error is computed in float64; dense fits only).")
     var precision: FitPrecision = .float64
     @Option(parsing: .unconditional, help: "Seed of the initial noise (the same seed gives the same factors).") var seed: UInt64 = 0
-    @Option(name: .customLong("init"), help: "The start: paper (each row of each factor sums to 1), diagonal (W1 = diag(A), the others the identity; needs the self-link) or gaussian (every link N(0, 1/k), k the links its row may use; mixed signs).")
+    @Option(name: .customLong("init"), help: "The start: paper (each row of each factor sums to 1), diagonal (W1 = diag(A), the others the identity; needs the self-link), gaussian (every link N(0, 1/k), k the links its row may use; mixed signs) or auto (diagonal when ‖A − diag(A)‖_F / ‖A‖_F < 0.7, else paper; the JSON's init_used says which).")
     var initialization: FitInitialization = .paper
     @Option(parsing: .unconditional, help: "Scale of the seeded noise added to the start (default 0.01, the paper's; 0 for none).")
     var initNoise: Double?
@@ -147,7 +147,8 @@ struct Factorize: ParsableCommand {
             "iterations": fit.iterations, "evaluations": fit.evaluations, "seconds": fit.seconds,
             "cpu_seconds": fit.history.last?.cpuSeconds ?? NSNull(), "cpu_limit": cpuLimit.map { $0 as Any } ?? NSNull(),
             "stop_reason": fit.stopReason.rawValue, "optimizer": fit.optimizer.rawValue, "seed": NSNumber(value: seed),
-            "init": initialization.rawValue, "init_noise": options.initialNoise, "sparsity": sparsity.rawValue,
+            "init": initialization.rawValue, "init_used": fit.initialization?.rawValue ?? NSNull(),
+            "init_noise": options.initialNoise, "sparsity": sparsity.rawValue,
             "start_relative_error": fit.history[0].relativeError,
             "matrix_norm": fit.targetNorm, "threads": Parallelism.effectiveThreads, "processes": processes,
             "topology": pattern.report(fit.chain.topology, factors: fit.chain.factorCount),

@@ -26,10 +26,11 @@ import SparseFactorCore
 ///     factors are bit-identical for any group size, and to a fit without a group.
 ///   - progress: called after the initialization and after every iteration, on the calling thread.
 /// - Throws: `SparseFactorError` for a matrix or options that cannot be fitted.
-public func fitFactors(_ a: Matrix<Double>, options: FitOptions = FitOptions(), group: (any ProcessGroup)? = nil,
+public func fitFactors(_ a: Matrix<Double>, options requested: FitOptions = FitOptions(), group: (any ProcessGroup)? = nil,
                        progress: ((FitProgress) -> Void)? = nil) throws -> FitResult {
     try a.checkFactorizable()
-    try options.validate()
+    try requested.validate()
+    var options = requested
     // The fit runs on A / s with s = ‖A‖_F: every tolerance, step and initial scale of the optimizers
     // then means the same for c·A as for A (c·A / ‖c·A‖_F is A / ‖A‖_F up to rounding), and the first
     // factor takes s back, so the product approximates A. The norm is taken as m·‖A/m‖_F with m the
@@ -39,6 +40,11 @@ public func fitFactors(_ a: Matrix<Double>, options: FitOptions = FitOptions(), 
     let frobenius = largest * a.values.reduce(0.0) { $0 + ($1 / largest) * ($1 / largest) }.squareRoot()
     let norm = options.initialChain == nil ? frobenius : scalbn(1.0, Int(frobenius.exponent))
     let normalized = try Matrix(rows: a.rows, columns: a.columns, values: a.values.map { $0 / norm })
+    if options.initialChain == nil {
+        options.initialization = try options.initialization.resolved(diagonal: { (0..<a.rows).map { normalized[$0, $0] } },
+                                                                     norm: frobenius / norm,
+                                                                     topology: options.topology ?? ChordTopology(size: a.rows))
+    }
     // The initializations are made for the normalized matrix; a given chain was meant for A.
     let (initial, allowed) = try initialChain(for: normalized, options: options)
     let unrestricted = options.initialChain == nil ? initial : try scaledFirstFactor(initial, by: 1 / norm)
@@ -64,7 +70,8 @@ public func fitFactors(_ a: Matrix<Double>, options: FitOptions = FitOptions(), 
     return FitResult(chain: chain, loss: finalLoss * lossScale, absoluteError: relativeError * targetNorm,
                      relativeError: relativeError, targetNorm: targetNorm,
                      history: monitor.history, stopReason: outcome.stopReason, iterations: outcome.iterations,
-                     evaluations: monitor.evaluations, seconds: monitor.seconds, optimizer: options.optimizer)
+                     evaluations: monitor.evaluations, seconds: monitor.seconds, optimizer: options.optimizer,
+                     initialization: options.initialChain == nil ? options.initialization : nil)
 }
 
 /// The chain with its first factor's values multiplied by `factor` (so the product is too).

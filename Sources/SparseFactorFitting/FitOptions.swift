@@ -48,7 +48,8 @@ public struct FitOptions: Sendable, Equatable {
     public var topology: ChordTopology? = nil
     /// Seed of the initial noise: the same seed gives bit-identical results.
     public var seed: UInt64 = 0
-    /// Where the factors start: the paper's initialization (default) or the diagonal of the matrix.
+    /// Where the factors start: the paper's initialization (default), the diagonal of the matrix, a
+    /// Gaussian draw, or ``FitInitialization/automatic`` (the diagonal or the paper's by the matrix).
     public var initialization: FitInitialization = .paper
     /// Scale of the row-normalized initial noise added to the start (the paper's 1e-2).
     public var initialNoise: Double = 1e-2
@@ -185,6 +186,9 @@ public struct FitResult: Sendable {
     public let seconds: Double
     /// The optimizer used.
     public let optimizer: FitAlgorithm
+    /// The start the fit took (``FitInitialization/automatic`` resolved to the start it chose);
+    /// nil when it started from ``FitOptions/initialChain``.
+    public var initialization: FitInitialization? = nil
 
     /// The number of learned values, `M · N · K` (the non-zeros of the chain).
     public var parameterCount: Int { chain.values.count }

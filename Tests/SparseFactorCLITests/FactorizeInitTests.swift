@@ -45,6 +45,11 @@ import Testing
         }
         let paper = try CLI.run(["factorize", dir.path("d.npy"), "--iterations", "0", "--json"])
         #expect(paper.lastJSON?["init"] as? String == "paper" && paper.lastJSON?["init_noise"] as? Double == 0.01)
+        #expect(paper.lastJSON?["init_used"] as? String == "paper")
+        // auto: this matrix's diagonal leaves far less than 0.7 of it, so the start is the diagonal one.
+        let auto = try CLI.run(["factorize", dir.path("d.npy"), "--init", "auto", "--init-noise", "0", "--iterations", "0", "--json"])
+        #expect(auto.lastJSON?["init"] as? String == "auto" && auto.lastJSON?["init_used"] as? String == "diagonal", "\(auto.stderr)")
+        #expect(abs(try #require(auto.lastJSON?["start_relative_error"] as? Double) - best) <= 1e-12)
     }
 
     @Test func butterflySparsityFindsHadamard() throws {

@@ -30,10 +30,11 @@ import Foundation
 ///     same, bit-identical result for any group size. `nil` for this process alone.
 /// - Throws: `SparseFactorError` for options or an operator that cannot be fitted, including an
 ///   operator whose products have the wrong shape or non-finite entries.
-public func fitFactors(operator a: any LinearOperator, options: FitOptions = FitOptions(),
+public func fitFactors(operator a: any LinearOperator, options requested: FitOptions = FitOptions(),
                        matrixFree: MatrixFreeOptions = MatrixFreeOptions(), group: (any ProcessGroup)? = nil,
                        progress: ((FitProgress) -> Void)? = nil) throws -> MatrixFreeFitResult {
-    try options.validate()
+    try requested.validate()
+    var options = requested
     try matrixFree.validate()
     guard options.precision == .float64 else {
         throw SparseFactorError.invalidArgument("the matrix-free objective computes in float64 only, got precision \(options.precision.rawValue)")
@@ -60,6 +61,11 @@ public func fitFactors(operator a: any LinearOperator, options: FitOptions = Fit
     let topology = try options.initialChain?.topology ?? options.topology ?? ChordTopology(size: n)
     guard topology.size == n else {
         throw SparseFactorError.shapeMismatch(expected: "a topology of size \(n) (the operator's N)", got: "size \(topology.size)")
+    }
+    // The automatic start needs diag(A) (knownDiagonal); without it, it is the paper's.
+    if options.initialChain == nil {
+        options.initialization = options.initialization.resolved(diagonal: { a.knownDiagonal.map { $0.map { $0 / scale } } },
+                                                                 norm: norm / scale, topology: topology)
     }
     let allowed = try options.allowedLinks(topology)
     let unrestricted: FactorChain<Double>
@@ -100,7 +106,7 @@ public func fitFactors(operator a: any LinearOperator, options: FitOptions = Fit
     let fit = FitResult(chain: chain, loss: absolute * absolute / 2, absoluteError: absolute, relativeError: error.relativeError,
                         targetNorm: error.targetNorm, history: monitor.history, stopReason: outcome.stopReason,
                         iterations: outcome.iterations, evaluations: monitor.evaluations, seconds: monitor.seconds,
-                        optimizer: options.optimizer)
+                        optimizer: options.optimizer, initialization: options.initialChain == nil ? options.initialization : nil)
     return MatrixFreeFitResult(fit: fit, error: error, operatorColumns: columns)
 }
 
