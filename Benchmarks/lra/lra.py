@@ -21,6 +21,7 @@ Writes results/lra/runs.jsonl (one line per finished run, "full" when it ran its
 "budget-limited" when the budget ended it), lra.md and lra.svg.
 """
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -179,6 +180,13 @@ def render(rows, args):
               "from the text; as many unlinked random pairs; docs/data-sources.md)? Each document is read as bytes, up to",
               "4000 per page, encoded by the same model on its own, and the head compares the two pooled vectors u, v",
               "through [u, v, u ⊙ v, u − v], as LRA's dual encoder does (`--task retrieval`)."]
+    baseline_path = os.path.join(args.out, "retrieval-baseline.json")
+    if os.path.exists(baseline_path):
+        b = json.load(open(baseline_path))
+        lines += ["", f"A reference without learning: the TF-IDF cosine of the two pages' words, called linked above the threshold",
+                  f"best on validation, gets {100 * b['test_accuracy']:.2f}% on the test split ({100 * b['val_accuracy']:.2f}% on validation;",
+                  "`python3 Benchmarks/lra/retrieval_baseline.py --json`, [retrieval-baseline.json](retrieval-baseline.json)). Linked pages share",
+                  "many words; a model behind that number has not learned even what word overlap alone gives."]
     atomic_write(os.path.join(args.out, "lra.md"), "\n".join(lines) + "\n")
     series = {m: [(100 * r["test_accuracy"] if (r := rows.get(run_id(t, m, "equal"))) and r.get("test_accuracy") is not None else None)
                   for t in TASKS] for m in MODELS}
