@@ -100,8 +100,7 @@ public final class PSFAttn: SequenceModel {
     /// The outputs `[B, outputs]` for a batch of inputs: `[B, N]` token ids, or `[B, N, F]` features.
     public func callAsFunction(_ input: Tensor) throws -> Tensor {
         let batch = try front.batchSize(of: input)
-        // Token ids may come as [B, N, 1]; the embedding wants [B, N].
-        let x = configuration.input.isTokens && input.shape != [batch, configuration.length] ? try input.reshaped([batch, configuration.length]) : input
+        let x = try front.layerInput(input, batch: batch)
         let source: MixingInput
         var folded: FoldedEmbedding?
         if foldsEmbedding, let f = try FoldedEmbedding(input: x, batch: batch, length: configuration.length,

@@ -19,6 +19,8 @@ public final class PoolingHead: Layer {
     public let length: Int, channels: Int
     /// Whether the block holds two sequences per example, compared by the head.
     public let pairs: Bool
+    /// The vectors the head reads per example with `pairs`: u, v, u ⊙ v, u − v.
+    static let comparedVectors = 4
     let head: any Layer
     private var batch: Int?
     private var pooledPairs: Tensor?
@@ -30,7 +32,7 @@ public final class PoolingHead: Layer {
         self.length = length
         self.channels = channels
         self.pairs = pairs
-        let pooled = (pooling == .flatten ? length * channels : channels) * (pairs ? 4 : 1)
+        let pooled = (pooling == .flatten ? length * channels : channels) * (pairs ? Self.comparedVectors : 1)
         switch head {
         case .linear: self.head = try Linear(inputs: pooled, outputs: outputs, name: "head", rng: &rng)
         case .mlp(let hidden): self.head = try MLP(hidden: [hidden], inputs: pooled, outputs: outputs, name: "head", rng: &rng)

@@ -69,13 +69,17 @@ public final class SequenceEmbedding: Layer {
         return b * input.sequencesPerExample
     }
 
+    /// The input as the input layer takes it: token ids as `[B·s, N]` (they may come as [B, N, 1], and
+    /// pairs as [B, 2N], the same memory as [2B, N]), features as they are; `batch` from ``batchSize(of:)``.
+    func layerInput(_ x: Tensor, batch: Int) throws -> Tensor {
+        input.isTokens && x.shape != [batch, length] ? try x.reshaped([batch, length]) : x
+    }
+
     /// `[B·s, N, D]` for an input of B examples of s sequences (see ``batchSize(of:)``).
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         let batch = try batchSize(of: x)
         inputShape = x.shape
-        // Token ids may come as [B, N, 1], and pairs as [B, 2N] (the same memory as [2B, N]); the embedding wants [B·s, N].
-        let ids = input.isTokens && x.shape != [batch, length] ? try x.reshaped([batch, length]) : x
-        var e = try inputLayer(ids)
+        var e = try inputLayer(try layerInput(x, batch: batch))
         if let positions { e = try positions(e) }
         return e
     }

@@ -25,7 +25,7 @@ public enum SequenceInput: Codable, Equatable, Sendable {
 
     /// The head's input size (a product of sizes) for `pooled` values per sequence: four vectors
     /// [u, v, u ⊙ v, u − v] for document pairs (see ``PoolingHead``).
-    func headInputs(pooled: [Int]) -> [Int] { sequencesPerExample == 2 ? [4] + pooled : pooled }
+    func headInputs(pooled: [Int]) -> [Int] { sequencesPerExample == 2 ? [PoolingHead.comparedVectors] + pooled : pooled }
 
     /// The sequences a batch of `batch` examples holds (saturating at `Int.max`, for memory estimates).
     func sequences(inBatch batch: Int) -> Int {
