@@ -18,6 +18,8 @@ skipped, so the suite spans sessions (a fit cut by the session is redone whole).
 
     scripts/fetch-data.sh
     python3 Benchmarks/suite/converged.py --binary .build/release/sparsefactor [--max-seconds S] [--only CATEGORY]
+
+Instances started side by side share the list (a fit is claimed before it starts), one per core.
     python3 Benchmarks/suite/converged.py --render-only
 
 Writes converged.jsonl and converged.md beside suite.md.
@@ -37,6 +39,32 @@ import run_suite as suite  # noqa: E402  (manifest, jobs, subsampling, diagonal 
 ROOT = suite.ROOT
 STARTS = {"paper": [], "diagonal": ["--init", "diagonal", "--init-noise", "0"]}
 STOPPING = ["--improvement-tolerance", "1e-4", "--improvement-window", "100"]
+
+
+CLAIMS = os.path.join(tempfile.gettempdir(), "sparsefactor-converged-claims")
+
+
+def claim(job, start):
+    """Whether this process may run the fit: one claim file per fit, so instances started side by side
+    (to use every core) share the list instead of running the same fit; a dead owner's claim is taken over."""
+    os.makedirs(CLAIMS, exist_ok=True)
+    name = f"{job['category']}__{job['name']}__{start}".replace("/", "_")
+    path = os.path.join(CLAIMS, name)
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                owner = int(open(path).read() or 0)
+                os.kill(owner, 0)
+                return owner == os.getpid()
+            except (ValueError, ProcessLookupError):
+                os.remove(path)   # its owner is gone
+                continue
+        os.write(fd, str(os.getpid()).encode())
+        os.close(fd)
+        return True
+    return False
 
 
 def load(path):
@@ -147,7 +175,7 @@ def main():
         try:
             for index, job in enumerate(jobs):
                 have = load(path)
-                todo = [s for s in STARTS if (job["category"], job["name"], s) not in have]
+                todo = [s for s in STARTS if (job["category"], job["name"], s) not in have and claim(job, s)]
                 if not todo:
                     continue
                 if args.max_seconds and time.time() - begin > args.max_seconds:
