@@ -213,7 +213,7 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--lr", type=float, default=0.01, help="Adam's learning rate for `real` (default 0.01)")
     p.add_argument("--transform", help="for `real`: a transform, e.g. laplacian (D − (A + Aᵀ)/2)")
-    p.add_argument("--init", help="for `real`: the start, paper or diagonal")
+    p.add_argument("--init", help="the start: paper (default here) or diagonal")
     p.add_argument("--init-noise", type=float, help="for `real`: the start's noise (0: exactly the diagonal)")
     a = p.parse_args()
     os.makedirs(RESULTS, exist_ok=True)
@@ -221,7 +221,7 @@ def main():
         for k in [int(s) for s in a.sizes.split(",")]:
             path = synthetic_matrix(k)
             run(a.binary, ["factorize", os.path.relpath(path, root), "--matrix-free", "--iterations", str(a.iterations),
-                           "--exact-error-limit", "0", "--threads", str(a.threads)],
+                           "--exact-error-limit", "0", "--threads", str(a.threads), "--init", a.init or "paper"],
                 f"synthetic-2^{k}", {"kind": "synthetic", "file": os.path.relpath(path, root)})
             report()
     elif a.what == "real":
@@ -232,8 +232,7 @@ def main():
                 "--threads", str(a.threads), "--lr", str(a.lr)]
         if a.transform:
             args += ["--transform", a.transform]
-        if a.init:
-            args += ["--init", a.init]
+        args += ["--init", a.init or "paper"]   # the runs recorded so far; the CLI's default is auto
         if a.init_noise is not None:
             args += ["--init-noise", str(a.init_noise)]
         run(a.binary, args, "real-" + os.path.basename(a.file) + (f"-{a.transform}" if a.transform else ""),

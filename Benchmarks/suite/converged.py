@@ -37,7 +37,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run_suite as suite  # noqa: E402  (manifest, jobs, subsampling, diagonal error, winner)
 
 ROOT = suite.ROOT
-STARTS = {"paper": [], "diagonal": ["--init", "diagonal", "--init-noise", "0"]}
+STARTS = {"paper": ["--init", "paper"], "diagonal": ["--init", "diagonal", "--init-noise", "0"]}
 STOPPING = ["--improvement-tolerance", "1e-4", "--improvement-window", "100"]
 
 

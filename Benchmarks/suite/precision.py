@@ -42,7 +42,7 @@ def jobs(data_dir):
 
 def fit(args, job, precision):
     cmd = [args.binary, "factorize", job["file"], *job["cli_args"], "--json", "--iterations", str(args.iterations),
-           "--seed", "1", "--threads", str(args.threads), "--precision", precision, "--tsvd-rank", "0"]
+           "--seed", "1", "--threads", str(args.threads), "--precision", precision, "--tsvd-rank", "0", "--init", "paper"]
     out, err, wall = suite.run_json(cmd, timeout=3600)
     row = {"matrix": job["name"], "category": job["category"], "precision": precision, "iteration_cap": args.iterations,
            "threads": args.threads, "command": " ".join(cmd[1:]), "wall_seconds": wall}

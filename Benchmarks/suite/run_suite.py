@@ -3,7 +3,7 @@
 
 Reads data/MANIFEST.tsv (made by scripts/fetch-data.sh), factorizes every matrix with
 
-    sparsefactor factorize FILE --transform T --json --iterations K --time-limit S --seed 1
+    sparsefactor factorize FILE --transform T --json --iterations K --time-limit S --seed 1 --init paper
 
 and writes, under results/factorization/,
 
@@ -271,7 +271,7 @@ def run_job(job, args, tmpdir, index):
     n_guess = min(job["n_manifest"], args.max_n)
     seconds, iterations = budget(n_guess, args.quick, args.time_scale)
     cmd = [binary, "factorize"] + file_args + ["--json", "--iterations", str(iterations), "--time-limit",
-                                               f"{seconds:g}", "--seed", str(args.seed)]
+                                               f"{seconds:g}", "--seed", str(args.seed), "--init", "paper"]
     if args.threads:
         cmd += ["--threads", str(args.threads)]
     if not result["subsampled"]:

@@ -30,9 +30,9 @@ struct Factorize: ParsableCommand {
     @Option(help: "The objective kernel's scalar type: float64 (the default) or float32 (float arithmetic, double optimizer; the final error is computed in float64; dense fits only).")
     var precision: FitPrecision = .float64
     @Option(parsing: .unconditional, help: "Seed of the initial noise (the same seed gives the same factors).") var seed: UInt64 = 0
-    @Option(name: .customLong("init"), help: "The start: paper (each row of each factor sums to 1), diagonal (W1 = diag(A), the others the identity; needs the self-link), gaussian (every link N(0, 1/k), k the links its row may use; mixed signs) or auto (diagonal when ‖A − diag(A)‖_F / ‖A‖_F < 0.7, else paper; the JSON's init_used says which).")
-    var initialization: FitInitialization = .paper
-    @Option(parsing: .unconditional, help: "Scale of the seeded noise added to the start (default 0.01, the paper's; 0 for none).")
+    @Option(name: .customLong("init"), help: "The start: auto (the default: diagonal when ‖A − diag(A)‖_F / ‖A‖_F < 0.6, else paper, and a paper fit that ends no better than diag(A) alone is done again from the diagonal; the JSON's init_used says which), paper (each row of each factor sums to 1), diagonal (W1 = diag(A), the others the identity; needs the self-link) or gaussian (every link N(0, 1/k), k the links its row may use; mixed signs).")
+    var initialization: FitInitialization = .automatic
+    @Option(parsing: .unconditional, help: "Scale of the seeded noise added to the start (default 0.01, the paper's; 0 for none; auto's diagonal start takes none).")
     var initNoise: Double?
     @Option(help: "Which links each factor may use: pattern (all of the pattern's, the default) or butterfly (factor m only i, i ± 2^(m−1): one butterfly level each, as in Dao et al. 2019; with --symmetric for transforms such as Walsh–Hadamard).")
     var sparsity: FactorSparsity = .pattern
@@ -129,6 +129,10 @@ struct Factorize: ParsableCommand {
                 print(String(format: "sparse factors: relative error %.6g (absolute %.6g), %d %@ iterations in %.2f s (%@ objective), stopped by %@",
                              fit.relativeError, fit.absoluteError, fit.iterations, fit.optimizer.rawValue, fit.seconds,
                              precision.rawValue, fit.stopReason.rawValue))
+                if let rejected = fit.rejectedAttempt {
+                    print(String(format: "(the %@ start first ended at %.6g, no better than diag(A) alone at %.6g, in %d iterations and %.2f s: fitted again from the diagonal)",
+                                 rejected.initialization.rawValue, rejected.relativeError, rejected.diagonalError, rejected.iterations, rejected.seconds))
+                }
                 print(String(format: "truncated SVD:  relative error %.6g (absolute %.6g) at rank %d (%d parameters, rule %@)",
                              tsvd.relativeError, tsvd.absoluteError, tsvd.rank, tsvd.parameterCount, rule.name))
                 if let save { print("saved the factors to \(save)") }
@@ -148,12 +152,18 @@ struct Factorize: ParsableCommand {
             "cpu_seconds": fit.history.last?.cpuSeconds ?? NSNull(), "cpu_limit": cpuLimit.map { $0 as Any } ?? NSNull(),
             "stop_reason": fit.stopReason.rawValue, "optimizer": fit.optimizer.rawValue, "seed": NSNumber(value: seed),
             "init": initialization.rawValue, "init_used": fit.initialization?.rawValue ?? NSNull(),
-            "init_noise": options.initialNoise, "sparsity": sparsity.rawValue,
+            "init_noise": fit.initialNoise ?? NSNull(), "sparsity": sparsity.rawValue,
             "start_relative_error": fit.history[0].relativeError,
             "matrix_norm": fit.targetNorm, "threads": Parallelism.effectiveThreads, "processes": processes,
             "topology": pattern.report(fit.chain.topology, factors: fit.chain.factorCount),
         ]
         if let save { object["saved"] = save }
+        if let rejected = fit.rejectedAttempt {
+            object["init_rejected"] = ["init": rejected.initialization.rawValue, "relative_error": rejected.relativeError,
+                                       "diagonal_relative_error": rejected.diagonalError, "iterations": rejected.iterations,
+                                       "evaluations": rejected.evaluations, "seconds": rejected.seconds,
+                                       "stop_reason": rejected.stopReason.rawValue]
+        }
         return object
     }
 

@@ -4,9 +4,9 @@ import SparseFactorCore
 /// non-parametric sparse factorization), minimizing `½‖A − W₁⋯W_M‖²_F`.
 ///
 /// The factors start from the paper's initialization (each row of each factor sums to 1, plus
-/// seeded noise) or from the diagonal of A (``FitInitialization``) and are optimized by L-BFGS or
-/// Adam (``FitOptions``). The result is never worse than the start: both optimizers return the
-/// best values they evaluated. The same matrix,
+/// seeded noise) or from the diagonal of A, chosen by the matrix by default (``FitInitialization``),
+/// and are optimized by L-BFGS or Adam (``FitOptions``). The result is never worse than the start:
+/// both optimizers return the best values they evaluated. The same matrix,
 /// options and seed give bit-identical factors, for any thread count.
 ///
 /// ```swift
@@ -24,13 +24,13 @@ import SparseFactorCore
 ///   - group: processes that share the objective's work (every rank calls `fitFactors` with the
 ///     same matrix and options, and gets the same result); `nil` for this process alone. The
 ///     factors are bit-identical for any group size, and to a fit without a group.
-///   - progress: called after the initialization and after every iteration, on the calling thread.
+///   - progress: called after the initialization and after every iteration, on the calling thread
+///     (from iteration 0 again when the automatic start fits a second time).
 /// - Throws: `SparseFactorError` for a matrix or options that cannot be fitted.
 public func fitFactors(_ a: Matrix<Double>, options requested: FitOptions = FitOptions(), group: (any ProcessGroup)? = nil,
                        progress: ((FitProgress) -> Void)? = nil) throws -> FitResult {
     try a.checkFactorizable()
     try requested.validate()
-    var options = requested
     // The fit runs on A / s with s = ‖A‖_F: every tolerance, step and initial scale of the optimizers
     // then means the same for c·A as for A (c·A / ‖c·A‖_F is A / ‖A‖_F up to rounding), and the first
     // factor takes s back, so the product approximates A. The norm is taken as m·‖A/m‖_F with m the
@@ -38,13 +38,35 @@ public func fitFactors(_ a: Matrix<Double>, options requested: FitOptions = FitO
     // the power of two nearest ‖A‖_F instead, so that dividing the chain by it and multiplying back is exact.
     let largest = a.values.reduce(0.0) { max($0, abs($1)) }
     let frobenius = largest * a.values.reduce(0.0) { $0 + ($1 / largest) * ($1 / largest) }.squareRoot()
-    let norm = options.initialChain == nil ? frobenius : scalbn(1.0, Int(frobenius.exponent))
+    let norm = requested.initialChain == nil ? frobenius : scalbn(1.0, Int(frobenius.exponent))
     let normalized = try Matrix(rows: a.rows, columns: a.columns, values: a.values.map { $0 / norm })
-    if options.initialChain == nil {
-        options.initialization = try options.initialization.resolved(diagonal: { (0..<a.rows).map { normalized[$0, $0] } },
-                                                                     norm: frobenius / norm,
-                                                                     topology: options.topology ?? ChordTopology(size: a.rows))
+    guard requested.initialChain == nil else {
+        return try fitOnce(normalized, norm: norm, options: requested, group: group, progress: progress)
     }
+    let topology = try requested.topology ?? ChordTopology(size: a.rows)
+    let (start, diagonalError) = try requested.initialization.resolved(
+        diagonal: { (0..<a.rows).map { normalized[$0, $0] } }, norm: frobenius / norm, topology: topology)
+    var options = requested
+    options.initialization = start
+    if requested.initialization == .automatic && start == .diagonal { options.initialNoise = 0 }
+    let fit = try fitOnce(normalized, norm: norm, options: options, group: group, progress: progress)
+    // The automatic start's check: a paper fit that did not beat diag(A) alone is done again from diag(A)
+    // exactly, which cannot end worse than it (a fit never ends worse than its start). A fit of no
+    // iterations (maxIterations 0, or a limit already reached) is the start asked for, and stays.
+    guard let diagonalError, start == .paper, fit.iterations > 0, fit.relativeError >= diagonalError else { return fit }
+    options.initialization = .diagonal
+    options.initialNoise = 0
+    var again = try fitOnce(normalized, norm: norm, options: options, group: group, progress: progress)
+    again.rejectedAttempt = FitAttempt(initialization: .paper, relativeError: fit.relativeError, diagonalError: diagonalError,
+                                       iterations: fit.iterations, evaluations: fit.evaluations, seconds: fit.seconds,
+                                       stopReason: fit.stopReason)
+    return again
+}
+
+/// One fit of `normalized` = A / `norm` from `options`' start (resolved: never ``FitInitialization/automatic``)
+/// or given chain, with its result in A's units.
+private func fitOnce(_ normalized: Matrix<Double>, norm: Double, options: FitOptions, group: (any ProcessGroup)?,
+                     progress: ((FitProgress) -> Void)?) throws -> FitResult {
     // The initializations are made for the normalized matrix; a given chain was meant for A.
     let (initial, allowed) = try initialChain(for: normalized, options: options)
     let unrestricted = options.initialChain == nil ? initial : try scaledFirstFactor(initial, by: 1 / norm)
@@ -67,11 +89,13 @@ public func fitFactors(_ a: Matrix<Double>, options requested: FitOptions = FitO
         : try FactorizationObjective(target: normalized, topology: start.topology, factorCount: start.factorCount).loss(outcome.values)
     let relativeError = objective.relativeError(loss: finalLoss)
     let targetNorm = objective.targetNorm * norm
-    return FitResult(chain: chain, loss: finalLoss * lossScale, absoluteError: relativeError * targetNorm,
-                     relativeError: relativeError, targetNorm: targetNorm,
-                     history: monitor.history, stopReason: outcome.stopReason, iterations: outcome.iterations,
-                     evaluations: monitor.evaluations, seconds: monitor.seconds, optimizer: options.optimizer,
-                     initialization: options.initialChain == nil ? options.initialization : nil)
+    var result = FitResult(chain: chain, loss: finalLoss * lossScale, absoluteError: relativeError * targetNorm,
+                           relativeError: relativeError, targetNorm: targetNorm,
+                           history: monitor.history, stopReason: outcome.stopReason, iterations: outcome.iterations,
+                           evaluations: monitor.evaluations, seconds: monitor.seconds, optimizer: options.optimizer,
+                           initialization: options.initialChain == nil ? options.initialization : nil)
+    result.initialNoise = options.noiseOfStart
+    return result
 }
 
 /// The chain with its first factor's values multiplied by `factor` (so the product is too).

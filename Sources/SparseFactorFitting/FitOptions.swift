@@ -48,11 +48,14 @@ public struct FitOptions: Sendable, Equatable {
     public var topology: ChordTopology? = nil
     /// Seed of the initial noise: the same seed gives bit-identical results.
     public var seed: UInt64 = 0
-    /// Where the factors start: the paper's initialization (default), the diagonal of the matrix, a
-    /// Gaussian draw, or ``FitInitialization/automatic`` (the diagonal or the paper's by the matrix).
-    public var initialization: FitInitialization = .paper
+    /// Where the factors start: ``FitInitialization/automatic`` (the default: the diagonal or the
+    /// paper's start by the matrix, never ending worse than diag(A) on a dense target), the paper's
+    /// initialization, the diagonal of the matrix, or a Gaussian draw.
+    public var initialization: FitInitialization = .automatic
     /// Scale of the row-normalized initial noise added to the start (the paper's 1e-2).
     public var initialNoise: Double = 1e-2
+    /// The noise the start takes: `initialNoise`, or nil for a given chain or the gaussian start (none).
+    var noiseOfStart: Double? { initialChain == nil && initialization != .gaussian ? initialNoise : nil }
     /// Start from these factors instead of `initialization` (its topology and factor count win
     /// over `topology` and `factorCount`).
     public var initialChain: FactorChain<Double>? = nil
@@ -189,6 +192,12 @@ public struct FitResult: Sendable {
     /// The start the fit took (``FitInitialization/automatic`` resolved to the start it chose);
     /// nil when it started from ``FitOptions/initialChain``.
     public var initialization: FitInitialization? = nil
+    /// The scale of the noise added to that start (``FitOptions/initialNoise``, or 0 for the automatic
+    /// start's diagonal); nil for a given chain, or a start that takes no noise (gaussian).
+    public var initialNoise: Double? = nil
+    /// The automatic start's first fit, from the paper's start, when it ended no better than the
+    /// diagonal alone and the fit was done again from the diagonal start (this result); nil otherwise.
+    public var rejectedAttempt: FitAttempt? = nil
 
     /// The number of learned values, `M · N · K` (the non-zeros of the chain).
     public var parameterCount: Int { chain.values.count }
@@ -205,6 +214,22 @@ public struct FitResult: Sendable {
         let bound = (1 + fraction) * relativeError
         return history.first { $0.relativeError <= bound }
     }
+}
+
+/// A fit that ``FitInitialization/automatic`` did and then replaced (``FitResult/rejectedAttempt``).
+public struct FitAttempt: Sendable {
+    /// Where it started.
+    public let initialization: FitInitialization
+    /// Its final ‖A − W₁⋯W_M‖_F / ‖A‖_F.
+    public let relativeError: Double
+    /// ‖A − diag(A)‖_F / ‖A‖_F, the error it had to beat.
+    public let diagonalError: Double
+    /// Its iterations, evaluations and wall-clock seconds (not counted in the result's own).
+    public let iterations: Int
+    public let evaluations: Int
+    public let seconds: Double
+    /// Why it stopped.
+    public let stopReason: FitStopReason
 }
 
 /// The scalar type of a dense fit's objective kernel (``FitOptions/precision``).

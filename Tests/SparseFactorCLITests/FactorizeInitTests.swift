@@ -43,13 +43,34 @@ import Testing
                 #expect(error < best, "the fit improved on the diagonal: \(error) against \(best)")
             }
         }
-        let paper = try CLI.run(["factorize", dir.path("d.npy"), "--iterations", "0", "--json"])
+        let paper = try CLI.run(["factorize", dir.path("d.npy"), "--init", "paper", "--iterations", "0", "--json"])
         #expect(paper.lastJSON?["init"] as? String == "paper" && paper.lastJSON?["init_noise"] as? Double == 0.01)
         #expect(paper.lastJSON?["init_used"] as? String == "paper")
-        // auto: this matrix's diagonal leaves far less than 0.7 of it, so the start is the diagonal one.
-        let auto = try CLI.run(["factorize", dir.path("d.npy"), "--init", "auto", "--init-noise", "0", "--iterations", "0", "--json"])
+        // auto, the default: this matrix's diagonal leaves far less than 0.6 of it, so the start is exactly diag(A).
+        let auto = try CLI.run(["factorize", dir.path("d.npy"), "--iterations", "0", "--json"])
         #expect(auto.lastJSON?["init"] as? String == "auto" && auto.lastJSON?["init_used"] as? String == "diagonal", "\(auto.stderr)")
+        #expect(auto.lastJSON?["init_noise"] as? Double == 0 && auto.lastJSON?["init_rejected"] == nil)
         #expect(abs(try #require(auto.lastJSON?["start_relative_error"] as? Double) - best) <= 1e-12)
+    }
+
+    // auto on a matrix whose diagonal leaves about 0.68 of it (above the threshold), with a paper fit of 5
+    // iterations that does not get there: the fit is done again from diag(A), and the JSON says so.
+    @Test func autoFitsAgainFromTheDiagonal() throws {
+        let dir = try ScratchDirectory()
+        defer { dir.cleanUp() }
+        let a = try writeMatrix(dir, "m.npy", rows: 32, columns: 32, seed: 7) { a in for i in 0..<32 { a[i, i] = 3.5 } }
+        let best = offDiagonalError(a)
+        #expect(best > 0.6 && best < 0.75, "the case needs diag(A) to leave more than the threshold: \(best)")
+        let result = try CLI.run(["factorize", dir.path("m.npy"), "--iterations", "5", "--json"])
+        let json = try #require(result.lastJSON, "stdout: \(result.stdout) stderr: \(result.stderr)")
+        #expect(json["init_used"] as? String == "diagonal" && json["init_noise"] as? Double == 0)
+        let rejected = try #require(json["init_rejected"] as? [String: Any])
+        #expect(rejected["init"] as? String == "paper" && rejected["iterations"] as? Int == 5)
+        #expect(abs(try #require(rejected["diagonal_relative_error"] as? Double) - best) <= 1e-12)
+        #expect(try #require(rejected["relative_error"] as? Double) >= best)
+        #expect(try #require(json["sf_relative_error"] as? Double) < best)
+        let text = try CLI.run(["factorize", dir.path("m.npy"), "--iterations", "5"])
+        #expect(text.stdout.contains("fitted again from the diagonal"), "\(text.stdout)")
     }
 
     @Test func butterflySparsityFindsHadamard() throws {

@@ -62,10 +62,13 @@ public func fitFactors(operator a: any LinearOperator, options requested: FitOpt
     guard topology.size == n else {
         throw SparseFactorError.shapeMismatch(expected: "a topology of size \(n) (the operator's N)", got: "size \(topology.size)")
     }
-    // The automatic start needs diag(A) (knownDiagonal); without it, it is the paper's.
+    // The automatic start needs diag(A) (knownDiagonal); without it, it is the paper's. Here it is the
+    // threshold alone: the fit's error is an estimate, too rough to judge a first fit against diag(A).
     if options.initialChain == nil {
+        let automatic = options.initialization == .automatic
         options.initialization = options.initialization.resolved(diagonal: { a.knownDiagonal.map { $0.map { $0 / scale } } },
-                                                                 norm: norm / scale, topology: topology)
+                                                                 norm: norm / scale, topology: topology).start
+        if automatic && options.initialization == .diagonal { options.initialNoise = 0 }
     }
     let allowed = try options.allowedLinks(topology)
     let unrestricted: FactorChain<Double>
@@ -103,10 +106,11 @@ public func fitFactors(operator a: any LinearOperator, options requested: FitOpt
     let chain = try scaledFirstFactor(normalizedChain, by: scale)
     let error = measured.estimate
     let absolute = error.relativeError * error.targetNorm
-    let fit = FitResult(chain: chain, loss: absolute * absolute / 2, absoluteError: absolute, relativeError: error.relativeError,
+    var fit = FitResult(chain: chain, loss: absolute * absolute / 2, absoluteError: absolute, relativeError: error.relativeError,
                         targetNorm: error.targetNorm, history: monitor.history, stopReason: outcome.stopReason,
                         iterations: outcome.iterations, evaluations: monitor.evaluations, seconds: monitor.seconds,
                         optimizer: options.optimizer, initialization: options.initialChain == nil ? options.initialization : nil)
+    fit.initialNoise = options.noiseOfStart
     return MatrixFreeFitResult(fit: fit, error: error, operatorColumns: columns)
 }
 
