@@ -10,7 +10,8 @@ L-BFGS, float64, --seed 1:
 Each fit stops by tolerance, not by time: when the best loss improved by less than 1e-4 of itself
 over the last 100 iterations (`--improvement-tolerance 1e-4 --improvement-window 100`), or by the
 gradient test. Caps that still apply, and are reported where they end a fit: --max-iterations
-(20,000) and --fit-seconds per fit (1,800 CPU seconds, `factorize --cpu-limit`; until 2026-12-07 wall seconds). Reported for each fit: the error, the iterations and
+(20,000) and --fit-seconds per fit (1,800 CPU seconds, `factorize --cpu-limit`; until 2026-12-07 wall seconds;
+900 for the suite's last fits, run with `--fit-seconds 900`, marked † where that cap ended them). Reported for each fit: the error, the iterations and
 seconds, and the time it needed to come within 1% of its final error (`seconds_to_1_percent`).
 
 Fits append to results/factorization/converged.jsonl as they finish, and fits already there are
@@ -117,7 +118,8 @@ def render(rows, path):
              "(W1 = diag(A), the others the identity, no noise), against the truncated SVD of the paper's rank "
              "⌈M²/2⌉ and the diagonal alone; relative Frobenius error. A fit stops when its best loss improved by "
              "less than 1e-4 of itself over 100 iterations, or by the gradient test; `*` marks a fit a cap ended "
-             "instead (20,000 iterations, or 1,800 s: of CPU from 2026-12-07 on, wall before; budget-limited). \"s\": the fit's "
+             "instead (20,000 iterations, or 1,800 s: of CPU from 2026-12-07 on, wall before; budget-limited; `*†`: a cap of "
+             "900 CPU s, for the last fits of the suite, N ≥ 1487, so that it ended within a session). \"s\": the fit's "
              "seconds, \"1%\": seconds until the fit was within 1% of its final error; CPU seconds of the fit's process "
              "where recorded (marked c: other work on the machine does not stretch them), else wall seconds. N > 2048 subsampled as in suite.md. Made by `Benchmarks/suite/converged.py`; every fit "
              "is in [converged.jsonl](converged.jsonl) with its command.", ""]
@@ -160,7 +162,7 @@ def render(rows, path):
             if not r or "error" in r:
                 cells += ["failed: " + r["error"] if r else "–", "", "", ""]
                 continue
-            mark = "*" if r["status"] == "budget-limited" else ""
+            mark = ("*" + ("†" if r.get("time_cap", 1800) < 1800 else "")) if r["status"] == "budget-limited" else ""
             cpu = r.get("cpu_seconds") is not None and r.get("cpu_seconds_to_1_percent") is not None
             seconds, near = (r["cpu_seconds"], r["cpu_seconds_to_1_percent"]) if cpu else (r["seconds"], r.get("seconds_to_1_percent"))
             unit = " c" if cpu else ""
@@ -195,10 +197,9 @@ def main():
         machine = f"{platform.machine()}, {os.cpu_count()} cores"
         tmpdir = tempfile.mkdtemp(prefix="sparsefactor-converged-")
         try:
-            for index, job in enumerate(jobs):
-                have = load(path)
-                todo = [s for s in STARTS if (job["category"], job["name"], s) not in have and claim(job, s)]
-                if not todo:
+            # One fit per claim, so that the two starts of a matrix can run side by side in two instances.
+            for index, job, start in [(i, j, s) for i, j in enumerate(jobs) for s in STARTS]:
+                if (job["category"], job["name"], start) in load(path) or not claim(job, start):
                     continue
                 if args.max_seconds and time.time() - begin > args.max_seconds:
                     break
@@ -206,20 +207,17 @@ def main():
                           "transform": job["transform"], "subsampled": "", "machine": machine}
                 file_args = suite.matrix_arguments(job, args, tmpdir, index, result)
                 exported = os.path.join(tmpdir, f"d{index}.npy")
-                if file_args is not None:   # the matrix itself, once, for the diagonal baseline
+                if file_args is not None:   # the matrix itself, for the diagonal baseline
                     out, err, _ = suite.run_json([args.binary, "factorize", *file_args, "--iterations", "0", "--tsvd-rank", "0",
                                                   "--json", "--export-matrix", exported], timeout=600)
                     result["diagonal_relative_error"] = suite.diagonal_error(exported) if not err else None
                     file_args = [exported, "--transform", "none"]
-                for start in todo:
-                    if args.max_seconds and time.time() - begin > args.max_seconds:
-                        break
-                    row = dict(result, start=start) if file_args is None else fit(args, job, file_args, start, result)
-                    row["date"] = time.strftime("%Y-%m-%d %H:%M")
-                    with open(path, "a", encoding="utf-8") as f:
-                        f.write(json.dumps(row) + "\n")
-                    print(f"{job['name']} ({start}): {row.get('sf_relative_error')} {row.get('stop_reason')} "
-                          f"{row.get('iterations')} it {row.get('seconds')} s", flush=True)
+                row = dict(result, start=start) if file_args is None else fit(args, job, file_args, start, result)
+                row["date"] = time.strftime("%Y-%m-%d %H:%M")
+                with open(path, "a", encoding="utf-8") as f:
+                    f.write(json.dumps(row) + "\n")
+                print(f"{job['name']} ({start}): {row.get('sf_relative_error')} {row.get('stop_reason')} "
+                      f"{row.get('iterations')} it {row.get('seconds')} s", flush=True)
                 if os.path.exists(exported):
                     os.remove(exported)
         finally:

@@ -28,7 +28,8 @@ public enum FitInitialization: String, Sendable, CaseIterable, Codable {
     /// instead (``FitResult/rejectedAttempt`` holds the first). Its diagonal start adds no noise, so
     /// on a dense target with the self-link the result is never worse than the best diagonal.
     /// ``FitResult/initialization`` says which start the result came from. Without the self-link, or
-    /// for an operator that gives no diagonal, it is the paper's start. The default.
+    /// for an operator that gives no diagonal, it is the paper's start; a matrix-free fit takes the
+    /// threshold alone (its error is an estimate). The default.
     ///
     /// On the converged real-matrix suite (results/factorization/converged.md) the diagonal start
     /// ended better wherever diag(A) alone left 0.07–0.67 (mesh Laplacians, discretized operators)
