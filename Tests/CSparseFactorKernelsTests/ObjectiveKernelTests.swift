@@ -117,6 +117,29 @@ import Testing
         checkThreadCounts(Float.self)
     }
 
+    /// Subnormal factor values (a fit from the exact diagonal start makes them) count as zero: the loss and
+    /// gradient are those of the chain with them cleared, bit for bit, and the caller's floating-point
+    /// mode comes back unchanged. The case: W1 = I, every value of W2 subnormal, A = 0, so P = W2 and
+    /// dL/dW2 = W1ᵀ(P − A) = P would be subnormal, not 0, if the kernel computed with them.
+    @Test func subnormalValuesCountAsZeroAndTheModeIsRestored() {
+        let p = TestPattern.chord(n: 64)
+        let nk = p.n * p.k
+        var w = [Double](repeating: 0, count: 2 * nk)
+        for i in 0..<p.n { for l in 0..<p.k where p.cols[i * p.k + l] == Int64(i) { w[i * p.k + l] = 1 } }
+        var cleared = w
+        for index in nk..<(2 * nk) { w[index] = Double.leastNonzeroMagnitude * Double(index % 97 + 1) }
+        #expect(w[nk...].allSatisfy { $0.isSubnormal })
+        let a = [Double](repeating: 0, count: p.n * p.n)
+        let zero = [Double](repeating: 0, count: w.count)
+        let got = fast(pattern: p, m: 2, w: w, a: a, dw0: zero)
+        let want = fast(pattern: p, m: 2, w: cleared, a: a, dw0: zero)
+        #expect(got.loss == 0 && want.loss == 0)
+        expectSameBits(got.dw, want.dw, "dw with subnormal values against them cleared")
+        #expect(got.dw.allSatisfy { $0 == 0 })
+        cleared[0] = Double(p.n)          // not a constant the compiler could fold with the division below
+        #expect((Double.leastNormalMagnitude / cleared[0]).isSubnormal, "the caller's mode keeps subnormals after the kernel")
+    }
+
     /// Bad sizes, missing buffers and short scratch give SF_ERR_ARGUMENT and write nothing.
     @Test func refusesBadArguments() {
         let p = TestPattern.chord(n: 4)   // K = 3
