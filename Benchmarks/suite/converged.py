@@ -19,9 +19,9 @@ skipped, so the suite spans sessions (a fit cut by the session is redone whole).
 
     scripts/fetch-data.sh
     python3 Benchmarks/suite/converged.py --binary .build/release/sparsefactor [--max-seconds S] [--only CATEGORY]
+    python3 Benchmarks/suite/converged.py --render-only
 
 Instances started side by side share the list (a fit is claimed before it starts), one per core.
-    python3 Benchmarks/suite/converged.py --render-only
 
 Writes converged.jsonl and converged.md beside suite.md.
 """
@@ -198,28 +198,32 @@ def main():
         tmpdir = tempfile.mkdtemp(prefix="sparsefactor-converged-")
         try:
             # One fit per claim, so that the two starts of a matrix can run side by side in two instances.
+            prepared = None   # (job index, its result fields, its factorize arguments, its exported .npy)
             for index, job, start in [(i, j, s) for i, j in enumerate(jobs) for s in STARTS]:
                 if (job["category"], job["name"], start) in load(path) or not claim(job, start):
                     continue
                 if args.max_seconds and time.time() - begin > args.max_seconds:
                     break
-                result = {"category": job["category"], "matrix": job["name"], "path": job["path"],
-                          "transform": job["transform"], "subsampled": "", "machine": machine}
-                file_args = suite.matrix_arguments(job, args, tmpdir, index, result)
-                exported = os.path.join(tmpdir, f"d{index}.npy")
-                if file_args is not None:   # the matrix itself, for the diagonal baseline
-                    out, err, _ = suite.run_json([args.binary, "factorize", *file_args, "--iterations", "0", "--tsvd-rank", "0",
-                                                  "--json", "--export-matrix", exported], timeout=600)
-                    result["diagonal_relative_error"] = suite.diagonal_error(exported) if not err else None
-                    file_args = [exported, "--transform", "none"]
+                if prepared is None or prepared[0] != index:   # the matrix, exported once for both of its starts
+                    if prepared is not None and os.path.exists(prepared[3]):
+                        os.remove(prepared[3])
+                    result = {"category": job["category"], "matrix": job["name"], "path": job["path"],
+                              "transform": job["transform"], "subsampled": "", "machine": machine}
+                    file_args = suite.matrix_arguments(job, args, tmpdir, index, result)
+                    exported = os.path.join(tmpdir, f"d{index}.npy")
+                    if file_args is not None:   # the matrix itself, for the diagonal baseline
+                        out, err, _ = suite.run_json([args.binary, "factorize", *file_args, "--iterations", "0", "--tsvd-rank", "0",
+                                                      "--json", "--export-matrix", exported], timeout=600)
+                        result["diagonal_relative_error"] = suite.diagonal_error(exported) if not err else None
+                        file_args = [exported, "--transform", "none"]
+                    prepared = (index, result, file_args, exported)
+                _, result, file_args, _ = prepared
                 row = dict(result, start=start) if file_args is None else fit(args, job, file_args, start, result)
                 row["date"] = time.strftime("%Y-%m-%d %H:%M")
                 with open(path, "a", encoding="utf-8") as f:
                     f.write(json.dumps(row) + "\n")
                 print(f"{job['name']} ({start}): {row.get('sf_relative_error')} {row.get('stop_reason')} "
                       f"{row.get('iterations')} it {row.get('seconds')} s", flush=True)
-                if os.path.exists(exported):
-                    os.remove(exported)
         finally:
             shutil.rmtree(tmpdir, ignore_errors=True)
     render(list(load(path).values()), os.path.join(args.out, "converged.md"))

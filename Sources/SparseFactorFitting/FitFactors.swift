@@ -43,19 +43,17 @@ public func fitFactors(_ a: Matrix<Double>, options requested: FitOptions = FitO
     guard requested.initialChain == nil else {
         return try fitOnce(normalized, norm: norm, options: requested, group: group, progress: progress)
     }
-    let topology = try requested.topology ?? ChordTopology(size: a.rows)
-    let (start, diagonalError) = try requested.initialization.resolved(
-        diagonal: { (0..<a.rows).map { normalized[$0, $0] } }, norm: frobenius / norm, topology: topology)
     var options = requested
-    options.initialization = start
-    if requested.initialization == .automatic && start == .diagonal { options.initialNoise = 0 }
+    let diagonalError = try options.resolveStart(diagonal: { (0..<a.rows).map { normalized[$0, $0] } }, norm: frobenius / norm,
+                                                 topology: requested.topology ?? ChordTopology(size: a.rows))
     let fit = try fitOnce(normalized, norm: norm, options: options, group: group, progress: progress)
     // The automatic start's check: a paper fit that did not beat diag(A) alone is done again from diag(A)
     // exactly, which cannot end worse than it (a fit never ends worse than its start). A fit of no
     // iterations (maxIterations 0, or a limit already reached) is the start asked for, and stays.
-    guard let diagonalError, start == .paper, fit.iterations > 0, fit.relativeError >= diagonalError else { return fit }
-    options.initialization = .diagonal
-    options.initialNoise = 0
+    guard let diagonalError, options.initialization == .paper, fit.iterations > 0, fit.relativeError >= diagonalError else {
+        return fit
+    }
+    options.startAtExactDiagonal()
     var again = try fitOnce(normalized, norm: norm, options: options, group: group, progress: progress)
     again.rejectedAttempt = FitAttempt(initialization: .paper, relativeError: fit.relativeError, diagonalError: diagonalError,
                                        iterations: fit.iterations, evaluations: fit.evaluations, seconds: fit.seconds,

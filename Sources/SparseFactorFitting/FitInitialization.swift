@@ -65,6 +65,25 @@ public enum FitInitialization: String, Sendable, CaseIterable, Codable {
     }
 }
 
+extension FitOptions {
+    /// The diagonal start with no noise: the fit begins exactly at diag(A), which it cannot end worse than
+    /// (the automatic start's diagonal, taken by its threshold or after a paper fit that missed diag(A)).
+    mutating func startAtExactDiagonal() {
+        initialization = .diagonal
+        initialNoise = 0
+    }
+
+    /// Replaces ``FitInitialization/automatic`` by the start its threshold picks for a target of Frobenius
+    /// norm `norm` whose diagonal `diagonal` gives (nil when unknown); returns the diagonal-only error
+    /// when the automatic start could take the diagonal one (see `FitInitialization.resolved`).
+    mutating func resolveStart(diagonal: () throws -> [Double]?, norm: Double, topology: ChordTopology) rethrows -> Double? {
+        let automatic = initialization == .automatic
+        let (start, diagonalError) = try initialization.resolved(diagonal: diagonal, norm: norm, topology: topology)
+        if automatic && start == .diagonal { startAtExactDiagonal() } else { initialization = start }
+        return diagonalError
+    }
+}
+
 extension FitInitialization {
     /// The starting chain for a target (the matrix as the optimizer sees it) whose diagonal `diagonal`
     /// gives (asked for by the diagonal start only), with the paper's noise: seeded uniform draws,

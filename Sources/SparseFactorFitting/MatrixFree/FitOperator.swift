@@ -65,10 +65,7 @@ public func fitFactors(operator a: any LinearOperator, options requested: FitOpt
     // The automatic start needs diag(A) (knownDiagonal); without it, it is the paper's. Here it is the
     // threshold alone: the fit's error is an estimate, too rough to judge a first fit against diag(A).
     if options.initialChain == nil {
-        let automatic = options.initialization == .automatic
-        options.initialization = options.initialization.resolved(diagonal: { a.knownDiagonal.map { $0.map { $0 / scale } } },
-                                                                 norm: norm / scale, topology: topology).start
-        if automatic && options.initialization == .diagonal { options.initialNoise = 0 }
+        _ = options.resolveStart(diagonal: { a.knownDiagonal.map { $0.map { $0 / scale } } }, norm: norm / scale, topology: topology)
     }
     let allowed = try options.allowedLinks(topology)
     let unrestricted: FactorChain<Double>
