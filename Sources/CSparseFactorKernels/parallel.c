@@ -5,6 +5,7 @@
  * The runtime keeps its usual behaviour: OMP_NUM_THREADS, thread pools, nesting.
  */
 #include "parallel.h"
+#include "kernel_common.h"
 #include "sparse_factor_kernels.h"
 
 #include <stdatomic.h>
@@ -35,20 +36,27 @@ typedef struct {
     int64_t rows;
 } parallel_job;
 
+/* fn over [begin, end) with subnormals taken as zero (kernel_common.h), on whichever thread calls it. */
+static void run_rows_flushed(sf_rows_fn fn, void *ctx, int64_t begin, int64_t end) {
+    const unsigned fp_mode = sf_subnormals_off();
+    fn(ctx, begin, end);
+    sf_subnormals_restore(fp_mode);
+}
+
 static void run_share(void *data) {
     const parallel_job *job = (const parallel_job *)data;
     const int64_t tid = omp_get_thread_num();
     const int64_t nt = omp_get_num_threads();
     const int64_t begin = job->rows * tid / nt;
     const int64_t end = job->rows * (tid + 1) / nt;
-    if (begin < end) job->fn(job->ctx, begin, end);
+    if (begin < end) run_rows_flushed(job->fn, job->ctx, begin, end);
 }
 
 void sf_parallel_rows(sf_rows_fn fn, void *ctx, int64_t rows, int64_t work_per_row) {
     if (rows <= 0) return;
     const int threads = sf_get_num_threads();
     if (threads <= 1 || rows < 2 || rows * work_per_row < kMinParallelWork || omp_in_parallel()) {
-        fn(ctx, 0, rows);
+        run_rows_flushed(fn, ctx, 0, rows);
         return;
     }
     parallel_job job = {fn, ctx, rows};
@@ -63,15 +71,21 @@ typedef struct {
     _Atomic int64_t next;
 } item_job;
 
-static void run_items(void *data) {
-    item_job *job = (item_job *)data;
-    const int slot = omp_get_thread_num();
-    if (slot >= job->max_slots) return;
+/* Takes items as thread `slot` until none is left, with subnormals taken as zero (kernel_common.h). */
+static void take_items(item_job *job, int slot) {
+    const unsigned fp_mode = sf_subnormals_off();
     for (;;) {
         const int64_t item = atomic_fetch_add_explicit(&job->next, 1, memory_order_relaxed);
-        if (item >= job->items) return;
+        if (item >= job->items) break;
         job->fn(job->ctx, item, slot);
     }
+    sf_subnormals_restore(fp_mode);
+}
+
+static void run_items(void *data) {
+    const int slot = omp_get_thread_num();
+    item_job *job = (item_job *)data;
+    if (slot < job->max_slots) take_items(job, slot);
 }
 
 void sf_parallel_items(sf_item_fn fn, void *ctx, int64_t items, int max_slots, int64_t work_per_item) {
@@ -79,11 +93,11 @@ void sf_parallel_items(sf_item_fn fn, void *ctx, int64_t items, int max_slots, i
     int threads = sf_get_num_threads();
     if (threads > max_slots) threads = max_slots;
     if ((int64_t)threads > items) threads = (int)items;
+    item_job job = {fn, ctx, items, max_slots, 0};
     if (threads <= 1 || items * work_per_item < kMinParallelWork || omp_in_parallel()) {
-        for (int64_t item = 0; item < items; item++) fn(ctx, item, 0);
+        take_items(&job, 0);   /* all of them, on the calling thread */
         return;
     }
-    item_job job = {fn, ctx, items, max_slots, 0};
     GOMP_parallel(run_items, &job, (unsigned)threads, 0);
 }
 

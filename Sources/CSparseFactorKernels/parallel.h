@@ -1,4 +1,5 @@
-/* Internal: the row-parallel driver every fast kernel uses. */
+/* Internal: the row-parallel driver every fast kernel uses. Every job runs with subnormal numbers
+ * taken as zero on each of its threads, and the caller's floating-point mode restored (kernel_common.h). */
 #ifndef SF_PARALLEL_H
 #define SF_PARALLEL_H
 

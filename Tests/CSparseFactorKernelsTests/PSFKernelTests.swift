@@ -174,6 +174,32 @@ import Testing
         #expect(worst < 5e-7, "worst GELU' error \(worst)")
     }
 
+    /// The fast kernels take subnormal numbers as zero (flush-to-zero and denormals-are-zero,
+    /// kernel_common.h), on every thread, and give the caller back its floating-point mode. The
+    /// case: the folded MLP reduced to GELU (as above) with an output gradient of subnormal values
+    /// only. Read as they are, db2 = Σ dout would be a subnormal sum (the reference's, which keeps
+    /// IEEE subnormals); read as zero, every gradient stays exactly 0.
+    @Test(arguments: [Int32(1), 2])
+    func subnormalGradientsCountAsZeroAndTheModeIsRestored(threads: Int32) {
+        let n = 4096
+        let z = (0..<n).map { Float($0 % 7) - 3 }
+        let dout = (0..<n).map { Float.leastNonzeroMagnitude * Float($0 % 97 + 1) }
+        #expect(dout.allSatisfy { $0.isSubnormal })
+        let zeros = [Float](repeating: 0, count: n)
+        func backward(fast: Bool) -> (da: [Float], dct: [Float], dw2: [Float], db2: [Float]) {
+            var da: [Float] = [0], dct = zeros, dw2: [Float] = [0], db2: [Float] = [0]
+            let kernel = fast ? sf_folded_mlp_backward_f32 : sf_ref_folded_mlp_backward_f32
+            #expect(kernel(nil, &da, &dct, &dw2, &db2, dout, z, [1], zeros, [1], 1, Int64(n), Int64(n), 1, 1, 1, Int64(n)) == kernelOK)
+            return (da, dct, dw2, db2)
+        }
+        let fast = withThreads(threads) { backward(fast: true) }
+        #expect(fast.da == [0] && fast.dw2 == [0] && fast.db2 == [0], "dA \(fast.da), dW2 \(fast.dw2), db2 \(fast.db2)")
+        #expect(fast.dct.allSatisfy { $0 == 0 })
+        #expect(backward(fast: false).db2[0] != 0, "the reference sums the subnormal gradients")
+        let divisor = Float(n) + z[1]   // not a constant the compiler could fold into the division below
+        #expect((Float.leastNormalMagnitude / divisor).isSubnormal, "the caller's mode keeps subnormals after the kernel")
+    }
+
     @Test func resultsDoNotDependOnThreadCount() {
         func everything() -> [[Float]] {
             let s = runShift(fast: true, shifts: chordShifts(1000), b: 6, n: 1000, c: 8, ld: 1008, seed: 3)
