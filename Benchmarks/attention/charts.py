@@ -2,7 +2,8 @@
 atomic file writes of the reports.
 
 line_chart(series, ...) draws one polyline per series over a log2 x axis and a linear or log10
-y axis; `series` maps a label to a list of (x, y) points (points with y None are skipped).
+y axis; `series` maps a label to a list of (x, y) points (points with y None are skipped), and
+the series named in `dashed` are drawn dashed.
 bar_chart(groups, series, ...) draws grouped bars: one group per entry of `groups`, one bar per
 series in each (`series` maps a label to one value per group, None for a missing bar), with
 optional reference marks (`marks` maps a label to one value per group, drawn as ticks).
@@ -18,7 +19,7 @@ def escape(text):
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def line_chart(series, title, x_label, y_label, log_y=False, y_range=None, width=640, height=400):
+def line_chart(series, title, x_label, y_label, log_y=False, y_range=None, width=640, height=400, dashed=()):
     points = [(x, y) for values in series.values() for x, y in values if y is not None and (y > 0 or not log_y)]
     if not points:
         return f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="60"><text x="10" y="30">{escape(title)}: no data</text></svg>\n'
@@ -64,14 +65,15 @@ def line_chart(series, title, x_label, y_label, log_y=False, y_range=None, width
                f'transform="rotate(-90 16 {(top + height - bottom) / 2})">{escape(y_label)}</text>')
     for i, (label, values) in enumerate(series.items()):
         color = COLORS[i % len(COLORS)]
+        dash = ' stroke-dasharray="6 4"' if label in dashed else ""
         kept = [(x, y) for x, y in values if y is not None and (y > 0 or not log_y)]
         if len(kept) > 1:
             path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in kept)
-            out.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"/>')
+            out.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"{dash}/>')
         for x, y in kept:
             out.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3" fill="{color}"/>')
         out.append(f'<line x1="{width - right + 10}" y1="{top + 14 + 16 * i}" x2="{width - right + 30}" y2="{top + 14 + 16 * i}" '
-                   f'stroke="{color}" stroke-width="2"/>')
+                   f'stroke="{color}" stroke-width="2"{dash}/>')
         out.append(f'<text x="{width - right + 35}" y="{top + 18 + 16 * i}">{escape(label)}</text>')
     out.append("</svg>\n")
     return "\n".join(out)

@@ -132,6 +132,17 @@ def full_plan(rows):
     return todo
 
 
+def full_row(rows, task, n):
+    """PSF-Attn's run trained to the target at N, and its attempt (0: the budget run, which reached it): the
+    first attempt that reached the target, else the latest one that ran; (None, None) before any ran."""
+    budget_row = rows.get(run_id(task, "psf", n, 1))
+    if reached(budget_row):
+        return budget_row, 0
+    attempts = [(rows.get(run_id(task, "psf", n, 1, a)), a) for a in FULL_RECIPES]
+    return (next((ra for ra in attempts if reached(ra[0])), None)
+            or next((ra for ra in reversed(attempts) if ra[0]), (None, None)))
+
+
 def run_id(task, model, n, seed, attempt=0):
     """attempt 0: the budget sweep; 1, 2, 3: the full runs ("full-", "full2-", "full3-")."""
     prefix = {0: "", 1: "full-"}.get(attempt, f"full{attempt}-")
@@ -222,12 +233,10 @@ def render(rows, out_dir):
               "| task | " + " | ".join(f"2^{n.bit_length() - 1}" for n in LENGTHS) + " |", "|---|" + "---:|" * len(LENGTHS)]
     for task in ("adding", "order"):
         def full_cell(n):
-            budget_row = rows.get(run_id(task, "psf", n, 1))
-            if reached(budget_row):
-                return cell(budget_row) + f" b ({budget_row['steps']} steps)"
-            attempts = [rows.get(run_id(task, "psf", n, 1, a)) for a in FULL_RECIPES]
-            row = next((r for r in attempts if reached(r)), None) or next((r for r in reversed(attempts) if r), None)
-            tag = "" if row is None or row is attempts[0] else f" a{attempts.index(row) + 1}"
+            row, attempt = full_row(rows, task, n)
+            if attempt == 0:
+                return cell(row) + f" b ({row['steps']} steps)"
+            tag = "" if row is None or attempt == 1 else f" a{attempt}"
             held = f"; {HELD_OUT} more: {100 * row['held_out_accuracy']:.1f}" if row and "held_out_accuracy" in row else ""
             return (cell(row) + tag + (f" ({row['steps']} steps{held})" if row and row.get("steps") else "")
                     + (f", train {100 * row['train_accuracy']:.0f}%: memorized" if memorized(row) else "")
@@ -244,8 +253,11 @@ def render(rows, out_dir):
                 if row and row.get("test_accuracy") is not None:
                     pts.append((n, 100 * row["test_accuracy"]))
             series[model] = pts
-        charts.append(line_chart(series, f"{task}: test accuracy (%) by N, equal budgets", "sequence length N", "accuracy %",
-                                 y_range=(0, 100)))
+        trained = f"psf, to {100 * TARGET:.0f}%"
+        series[trained] = [(n, 100 * row["test_accuracy"]) for n in LENGTHS
+                           for row in [full_row(rows, task, n)[0]] if row and row.get("test_accuracy") is not None]
+        charts.append(line_chart(series, f"{task}: test accuracy (%) by N, equal budgets; dashed: PSF-Attn without one",
+                                 "sequence length N", "accuracy %", y_range=(0, 100), dashed=(trained,)))
     body = "".join(f'<g transform="translate(0 {400 * i})">' + c.split(">", 1)[1].rsplit("</svg>", 1)[0] + "</g>\n"
                    for i, c in enumerate(charts))
     atomic_write(os.path.join(out_dir, "lengths.svg"),
