@@ -18,29 +18,6 @@
 #define SF_VECTOR_CLONES
 #endif
 
-/* Subnormal numbers cost x86 cores a microcode assist per operation, and both hot paths make them:
- * a fit from the exact diagonal start fills factors with them (links whose gradient is about 0 take
- * steps of 1e-300 and less: 35,948 of 270,336 values of a mesh Laplacian's chain after 60 L-BFGS
- * iterations, each evaluation 3.6-10x slower), and a PSF-Attn model late in training fills the
- * folded MLPs' backward with them (gradients of a loss near 1e-3: Temporal Order at N = 2048 went
- * from 124 ms to 640 ms per step, most of it in fm_backward_tile). They change nothing a loss or
- * an accuracy can hold, so every job of the parallel drivers (parallel.c) runs with flush-to-zero
- * and denormals-are-zero (MXCSR bits 15 and 6) on each of its threads, and restores the caller's
- * mode. Every thread sets the same mode, so results still do not depend on the thread count; the
- * naive oracles (CSparseFactorReference) keep IEEE subnormals. */
-#if defined(__x86_64__) || defined(__i386__)
-#include <xmmintrin.h>
-static inline unsigned sf_subnormals_off(void) {
-    const unsigned saved = _mm_getcsr();
-    _mm_setcsr(saved | 0x8040u);
-    return saved;
-}
-static inline void sf_subnormals_restore(unsigned saved) { _mm_setcsr(saved); }
-#else
-static inline unsigned sf_subnormals_off(void) { return 0; }
-static inline void sf_subnormals_restore(unsigned saved) { (void)saved; }
-#endif
-
 /* Channels handled per register tile; 64 floats are 4 AVX-512 registers. */
 #define SF_TILE 64
 /* From this many channels on, and while one tile of channels of all N rows fits in about

@@ -5,7 +5,6 @@
  * The runtime keeps its usual behaviour: OMP_NUM_THREADS, thread pools, nesting.
  */
 #include "parallel.h"
-#include "kernel_common.h"
 #include "sparse_factor_kernels.h"
 
 #include <stdatomic.h>
@@ -15,6 +14,29 @@ extern int omp_get_thread_num(void);
 extern int omp_get_num_threads(void);
 extern int omp_get_max_threads(void);
 extern int omp_in_parallel(void);
+
+/* Subnormal numbers cost x86 cores a microcode assist per operation, and both hot paths make them:
+ * a fit from the exact diagonal start fills factors with them (links whose gradient is about 0 take
+ * steps of 1e-300 and less: 35,948 of 270,336 values of a mesh Laplacian's chain after 60 L-BFGS
+ * iterations, each evaluation 3.6-10x slower), and a PSF-Attn model late in training fills the
+ * folded MLPs' backward with them (gradients of a loss near 1e-3: Temporal Order at N = 2048 went
+ * from 124 ms to 640 ms per step, most of it in fm_backward_tile). They change nothing a loss or
+ * an accuracy can hold, so every job of the drivers below runs with flush-to-zero
+ * and denormals-are-zero (MXCSR bits 15 and 6) on each of its threads, and restores the caller's
+ * mode. Every thread sets the same mode, so results still do not depend on the thread count; the
+ * naive oracles (CSparseFactorReference) keep IEEE subnormals. */
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+static unsigned sf_subnormals_off(void) {
+    const unsigned saved = _mm_getcsr();
+    _mm_setcsr(saved | 0x8040u);
+    return saved;
+}
+static void sf_subnormals_restore(unsigned saved) { _mm_setcsr(saved); }
+#else
+static unsigned sf_subnormals_off(void) { return 0; }
+static void sf_subnormals_restore(unsigned saved) { (void)saved; }
+#endif
 
 /* Below this many multiply-adds a parallel region costs more than it saves. */
 static const int64_t kMinParallelWork = 1 << 15;
@@ -36,7 +58,7 @@ typedef struct {
     int64_t rows;
 } parallel_job;
 
-/* fn over [begin, end) with subnormals taken as zero (kernel_common.h), on whichever thread calls it. */
+/* fn over [begin, end) with subnormals taken as zero (above), on whichever thread calls it. */
 static void run_rows_flushed(sf_rows_fn fn, void *ctx, int64_t begin, int64_t end) {
     const unsigned fp_mode = sf_subnormals_off();
     fn(ctx, begin, end);
@@ -71,7 +93,7 @@ typedef struct {
     _Atomic int64_t next;
 } item_job;
 
-/* Takes items as thread `slot` until none is left, with subnormals taken as zero (kernel_common.h). */
+/* Takes items as thread `slot` until none is left, with subnormals taken as zero (above). */
 static void take_items(item_job *job, int slot) {
     const unsigned fp_mode = sf_subnormals_off();
     for (;;) {

@@ -1,5 +1,5 @@
 /* Internal: the row-parallel driver every fast kernel uses. Every job runs with subnormal numbers
- * taken as zero on each of its threads, and the caller's floating-point mode restored (kernel_common.h). */
+ * taken as zero on each of its threads, and the caller's floating-point mode restored (parallel.c). */
 #ifndef SF_PARALLEL_H
 #define SF_PARALLEL_H
 

@@ -174,9 +174,9 @@ import Testing
         #expect(worst < 5e-7, "worst GELU' error \(worst)")
     }
 
-    /// The fast kernels take subnormal numbers as zero (flush-to-zero and denormals-are-zero,
-    /// kernel_common.h), on every thread, and give the caller back its floating-point mode. The
-    /// case: the folded MLP reduced to GELU (as above) with an output gradient of subnormal values
+    /// The fast kernels take subnormal numbers as zero (flush-to-zero and denormals-are-zero, set by
+    /// the parallel driver, parallel.c), on every thread, and give the caller back its floating-point
+    /// mode. The case: the folded MLP reduced to GELU (as above) with an output gradient of subnormal values
     /// only. Read as they are, db2 = Σ dout would be a subnormal sum (the reference's, which keeps
     /// IEEE subnormals); read as zero, every gradient stays exactly 0.
     @Test(arguments: [Int32(1), 2])
