@@ -127,6 +127,11 @@ def train(args, task, model):
            "--train-data", files["train"], "--val-data", files["validation"], "--test-data", files["test"],
            "--lr", LR.get(base(task), "1e-3"), "--epochs", "1000", "--target-accuracy", "1", "--cpu-budget", str(budget),
            "--threads", str(args.threads), "--checkpoint", checkpoint, "--checkpoint-every", "50", "--json"] + model_flags(base(task), model)
+    if args.plan == "long":   # the best-validation model too (a long run can overfit); kept after the run, for `evaluate`
+        best = os.path.join(args.out, "checkpoints", rid + ".best.ckpt")
+        if not os.path.exists(checkpoint) and os.path.exists(best):
+            os.remove(best)   # left by a run whose checkpoint is gone: this run starts anew
+        cmd += ["--best-checkpoint", best]
     cmd += ["--resume"] if os.path.exists(checkpoint) else []
     done = runs.run_train(cmd, rid, checkpoint, args.deadline if args.max_seconds else None)
     if done is None:
@@ -170,10 +175,15 @@ def render(rows, args):
     for model in MODELS:
         lines.append(f"| {model} | " + " | ".join(f"{cell(rows.get(run_id(t, model, 'equal')))} ({published(model, i)})"
                                                   for i, t in enumerate(TASKS)) + " |")
-    lines += ["", "## Longer PSF-Attn runs (`--plan long`)", "", "| task | test accuracy | steps | CPU s |", "|---|---:|---:|---:|"]
+    lines += ["", "## Longer PSF-Attn runs (`--plan long`)", "",
+              "Test accuracy (%) of the model of the epoch with the best validation accuracy (`train --best-checkpoint`), and",
+              "of the last model. `*`: the CPU budget ended the run.", "",
+              "| task | test, best validation (epoch) | test, last model | steps | CPU s |", "|---|---:|---:|---:|---:|"]
     for t in TASKS:
         row = rows.get(run_id(t, "psf", "long"))
-        lines.append(f"| {t} | {cell(row)} | {row.get('steps', '–') if row else '–'} | "
+        best = (f"{100 * row['best_test_accuracy']:.2f} ({row['best_epoch']})" if row and row.get("best_test_accuracy") is not None
+                else "–")
+        lines.append(f"| {t} | {best} | {cell(row)} | {row.get('steps', '–') if row else '–'} | "
                      f"{round(row['train_cpu_seconds']) if row and 'train_cpu_seconds' in row else '–'} |")
     easy = [(m, rows.get(run_id(v, m, "equal"))) for v in VARIANTS for m in MODELS if rows.get(run_id(v, m, "equal"))]
     if easy:

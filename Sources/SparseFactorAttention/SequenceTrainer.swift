@@ -37,6 +37,10 @@ public final class SequenceTrainer {
     public var checkpointURL: URL?
     /// Also checkpoint every this many steps within an epoch (nil: only at epoch ends).
     public var checkpointInterval: Int?
+    /// Written (atomically), when set, after every epoch whose validation result is the best so far
+    /// (``TrainingProgress/best``): a checkpoint of that epoch's model, for `evaluate` or to resume from.
+    /// ``checkpointURL`` keeps the last model; this one the model the summary's ``TrainingSummary/best`` scored.
+    public var bestCheckpointURL: URL?
     /// Sequences per evaluation batch (default: the training batch size).
     public var evaluationBatchSize: Int?
     /// Called after every training step.
@@ -397,8 +401,8 @@ public final class SequenceTrainer {
                         msPerStep: progress.globalStep > 0 ? progress.trainSeconds * 1e3 / Double(progress.globalStep) : 0,
                         cpuMsPerStep: progress.globalStep > 0 ? progress.trainCPUSeconds * 1e3 / Double(progress.globalStep) : 0,
                         trainLoss: progress.lastTrainLoss, trainAccuracy: progress.lastTrainAccuracy,
-                        validation: progress.lastValidation, test: progress.lastTest, stoppedEarly: progress.stoppedEarly,
-                        stopReason: progress.stopReason)
+                        validation: progress.lastValidation, test: progress.lastTest, best: progress.best,
+                        stoppedEarly: progress.stoppedEarly, stopReason: progress.stopReason)
     }
 
     // MARK: internals
@@ -414,6 +418,7 @@ public final class SequenceTrainer {
         let tst = test.count > 0 ? try evaluate(test, split: "test") : nil
         progress.evaluationSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
         var improved = false
+        let isBest = val.map { BestEpoch.isImprovement($0, over: progress.best) } ?? false
         if let val {
             if val.loss < progress.bestValidationLoss {
                 progress.bestValidationLoss = val.loss
@@ -436,21 +441,30 @@ public final class SequenceTrainer {
         if budgetSpent { progress.stopReason = .budget }
         if let target = options.targetAccuracy, let val, val.accuracy >= target { progress.stopReason = .target }
         if progress.stopReason != nil { progress.stoppedEarly = true }
+        if isBest, let val {
+            progress.best = BestEpoch(epoch: progress.epoch, steps: progress.globalStep, validation: val, test: tst)
+            // Before the run's checkpoint: a run cut between the two redoes this evaluation and writes it again.
+            if let url = bestCheckpointURL { try writeCheckpoint(to: url) }
+        }
         try saveCheckpoint()
         onEpoch?(EpochReport(epoch: progress.epoch, epochs: options.epochs, steps: progress.globalStep, trainLoss: trainLoss,
-                             trainAccuracy: trainAccuracy, validation: val, test: tst, improved: improved,
+                             trainAccuracy: trainAccuracy, validation: val, test: tst, improved: improved, isBest: isBest,
                              trainSeconds: progress.trainSeconds, evaluationSeconds: progress.evaluationSeconds,
                              stoppedEarly: progress.stoppedEarly))
     }
 
     private func saveCheckpoint() throws {
         guard let url = checkpointURL else { return }
+        try writeCheckpoint(to: url)
+        lastCheckpointStep = progress.globalStep
+    }
+
+    private func writeCheckpoint(to url: URL) throws {
         // Never replace a good checkpoint by one holding non-finite parameters.
         for p in model.parameters where !p.value.isFinite {
             throw SparseFactorError.nonFinite("parameter \(p.name) became non-finite at step \(progress.globalStep); the run stopped" + keptCheckpointNote())
         }
         if group?.isLeader ?? true { try checkpoint().write(to: url) }   // rank 0 writes for the group
-        lastCheckpointStep = progress.globalStep
     }
 
     private func keptCheckpointNote() -> String {
@@ -503,8 +517,10 @@ public struct EpochReport: Sendable {
     public var trainAccuracy: Double
     public var validation: Evaluation?
     public var test: Evaluation?
-    /// Whether the validation loss improved on the best so far.
+    /// Whether the validation loss improved on the best so far (early stopping's rule).
     public var improved: Bool
+    /// Whether this epoch's model is the best so far by validation accuracy (``BestEpoch``).
+    public var isBest: Bool
     /// Cumulative seconds of training steps and of evaluation.
     public var trainSeconds: Double
     public var evaluationSeconds: Double
@@ -542,6 +558,9 @@ public struct TrainingSummary: Sendable {
     public var trainAccuracy: Double?
     public var validation: Evaluation?
     public var test: Evaluation?
+    /// The best-validation epoch and its evaluations (nil without a validation set); `validation`
+    /// and `test` above are the last epoch's.
+    public var best: BestEpoch?
     public var stoppedEarly: Bool
     /// Which rule stopped the run early, if one did.
     public var stopReason: StopReason?

@@ -261,6 +261,9 @@ public struct TrainingProgress: Equatable, Sendable {
     public var stoppedEarly = false
     /// Which rule stopped it early (nil while it runs or when it ran all its epochs).
     public var stopReason: StopReason? = nil
+    /// The epoch with the best validation result so far (nil before the first evaluation with a
+    /// validation set; also nil in checkpoints written before it was kept, until the next epoch ends).
+    public var best: BestEpoch? = nil
 
     public init() {}
 }
@@ -314,7 +317,7 @@ extension TrainingProgress: Codable {
         case epochsWithoutImprovement = "epochs_without_improvement", trainSeconds = "train_seconds_bits"
         case evaluationSeconds = "evaluation_seconds_bits", trainCPUSeconds = "train_cpu_seconds_bits", lastValidation = "last_validation", lastTest = "last_test"
         case lastTrainLoss = "last_train_loss_bits", lastTrainAccuracy = "last_train_accuracy_bits", stoppedEarly = "stopped_early"
-        case stopReason = "stop_reason"
+        case stopReason = "stop_reason", best
     }
 
     public init(from decoder: any Decoder) throws {
@@ -336,6 +339,7 @@ extension TrainingProgress: Codable {
         lastTrainAccuracy = try c.decodeHexIfPresent(.lastTrainAccuracy).map { Double(bitPattern: $0) }
         stoppedEarly = try c.decode(Bool.self, forKey: .stoppedEarly)
         stopReason = try c.decodeIfPresent(StopReason.self, forKey: .stopReason)
+        best = try c.decodeIfPresent(BestEpoch.self, forKey: .best)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -357,6 +361,7 @@ extension TrainingProgress: Codable {
         if let lastTrainAccuracy { try c.encodeHex(lastTrainAccuracy.bitPattern, .lastTrainAccuracy) }
         try c.encode(stoppedEarly, forKey: .stoppedEarly)
         try c.encodeIfPresent(stopReason, forKey: .stopReason)
+        try c.encodeIfPresent(best, forKey: .best)
     }
 }
 

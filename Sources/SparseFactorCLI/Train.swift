@@ -40,6 +40,9 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed of the data, the initialization and the shuffling.") var seed: UInt64 = 1
     @Option(help: "Checkpoint file, written atomically when an epoch's steps end (before its evaluation) and after its evaluation.") var checkpoint: String?
     @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "Also checkpoint every this many steps.") var checkpointEvery: Int?
+    @Option(name: .customLong("best-checkpoint"),
+            help: "Also write the model of the best validation epoch here (highest validation accuracy; a checkpoint `evaluate` reads); the summary reports its epoch and scores as best_*.")
+    var bestCheckpoint: String?
     @Flag(help: "Continue the run saved in --checkpoint.") var resume = false
     @Flag(help: "Start a new run even though --checkpoint names an existing file (it is replaced at the first checkpoint).")
     var overwrite = false
@@ -73,6 +76,10 @@ struct Train: ParsableCommand {
         if let b = cpuBudget, !(b.isFinite && b > 0) { throw ValidationError("--cpu-budget must be a positive number of seconds, got \(b)") }
         if resume && checkpoint == nil { throw ValidationError("--resume needs --checkpoint PATH") }
         if resume && overwrite { throw ValidationError("--resume continues the checkpoint and --overwrite replaces it: give one of them") }
+        if let best = bestCheckpoint, let checkpoint,
+           URL(fileURLWithPath: best).standardizedFileURL == URL(fileURLWithPath: checkpoint).standardizedFileURL {
+            throw ValidationError("--best-checkpoint must name another file than --checkpoint (both are \(best))")
+        }
         if trainData == nil && (validationData != nil || testData != nil || truncate) {
             throw ValidationError("--val-data, --test-data and --truncate go with --train-data")
         }
@@ -110,8 +117,9 @@ struct Train: ParsableCommand {
             let config = resume && !modelOptions.anyGiven ? nil : try modelOptions.configuration(task: task, length: length)
 
             let url = try checkpoint.map(checkedSaveTarget)
-            if let url, !resume, !overwrite, FileManager.default.fileExists(atPath: url.path) {
-                throw SparseFactorError.io("\(url.path) already exists (a checkpoint of another run?): give --resume to continue it or --overwrite to start anew")
+            let bestURL = try bestCheckpoint.map(checkedSaveTarget)
+            for target in [url, bestURL].compactMap({ $0 }) where !resume && !overwrite && FileManager.default.fileExists(atPath: target.path) {
+                throw SparseFactorError.io("\(target.path) already exists (a checkpoint of another run?): give --resume to continue it or --overwrite to start anew")
             }
             let trainer: SequenceTrainer
             if resume, let url {
@@ -130,7 +138,11 @@ struct Train: ParsableCommand {
                 case .auto: break
                 }
             }
+            if bestURL != nil, trainer.validation.count == 0 {
+                throw SparseFactorError.invalidArgument("--best-checkpoint needs a validation set (--val-size above 0, or --val-data), got none")
+            }
             trainer.checkpointURL = url
+            trainer.bestCheckpointURL = bestURL
             trainer.checkpointInterval = checkpointEvery
             if let group {
                 trainer.group = group
@@ -187,11 +199,13 @@ struct Train: ParsableCommand {
                                            "improved": e.improved, "stopped_early": e.stoppedEarly]
                 if let v = e.validation { line["val_loss"] = v.loss; line["val_accuracy"] = v.accuracy }
                 if let t = e.test { line["test_loss"] = t.loss; line["test_accuracy"] = t.accuracy }
+                if e.validation != nil { line["best"] = e.isBest }
                 printJSONLine(line)
             } else {
                 var text = String(format: "epoch %d/%d  train loss %.5f acc %.4f", e.epoch, e.epochs, e.trainLoss, e.trainAccuracy)
                 if let v = e.validation { text += String(format: "  val loss %.5f acc %.4f", v.loss, v.accuracy) }
                 if let t = e.test { text += String(format: "  test loss %.5f acc %.4f", t.loss, t.accuracy) }
+                if e.isBest { text += "  (best so far)" }
                 text += String(format: "  (%.1f s training)", e.trainSeconds)
                 if e.stoppedEarly { text += "  — stopping early (\(trainer.progress.stopReason?.rawValue ?? "rule"))" }
                 print(text)
@@ -222,11 +236,23 @@ struct Train: ParsableCommand {
             line["val_loss"] = summary.validation.map { $0.loss as Any } ?? NSNull()
             line["train_loss"] = summary.trainLoss.map { $0 as Any } ?? NSNull()
             line["train_accuracy"] = summary.trainAccuracy.map { $0 as Any } ?? NSNull()
+            // The best-validation epoch's model (test_* above are the last model's).
+            line["best_epoch"] = summary.best.map { $0.epoch as Any } ?? NSNull()
+            line["best_steps"] = summary.best.map { $0.steps as Any } ?? NSNull()
+            line["best_val_accuracy"] = summary.best.map { $0.validation.accuracy as Any } ?? NSNull()
+            line["best_val_loss"] = summary.best.map { $0.validation.loss as Any } ?? NSNull()
+            line["best_test_accuracy"] = summary.best?.test.map { $0.accuracy as Any } ?? NSNull()
+            line["best_test_loss"] = summary.best?.test.map { $0.loss as Any } ?? NSNull()
+            line["best_checkpoint"] = bestCheckpoint.map { $0 as Any } ?? NSNull()
             printJSONLine(line)
         } else {
             var text = String(format: "done: %d epochs, %d steps, %.1f s training (%.2f ms/step), %.1f s evaluation, peak memory %.0f MB",
                               summary.epochs, summary.steps, summary.trainSeconds, summary.msPerStep, summary.evaluationSeconds, peakMB)
             if let t = summary.test { text += String(format: "; test accuracy %.4f, loss %.5f", t.accuracy, t.loss) }
+            if let best = summary.best, best.epoch != summary.epochs {
+                text += String(format: "; best validation at epoch %d: val accuracy %.4f", best.epoch, best.validation.accuracy)
+                if let t = best.test { text += String(format: ", test accuracy %.4f", t.accuracy) }
+            }
             print(text)
         }
     }

@@ -52,6 +52,43 @@ import Testing
         #expect(a["val_loss"] as? Double == b["val_loss"] as? Double)
     }
 
+    @Test func bestCheckpointHoldsTheBestValidationEpoch() throws {
+        let best = temporaryPath("best.ckpt"), last = temporaryPath("last.ckpt")
+        defer { for p in [best, last] { try? FileManager.default.removeItem(atPath: p) } }
+        // Order, N = 8, seed 7, lr 0.01: validation accuracy peaks at epoch 5 of 6 (see BestEpochTests).
+        let run = ["train", "--task", "order", "--length", "8", "--train-size", "100", "--val-size", "30", "--test-size", "20",
+                   "--seed", "7", "--lr", "0.01", "--epochs", "6", "--checkpoint", last, "--best-checkpoint", best, "--json"]
+        let result = try CLI.run(run)
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let summary = try #require(result.lastJSON)
+        let epochs = result.stdout.split(separator: "\n").dropLast().compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        let accuracies = epochs.compactMap { $0["val_accuracy"] as? Double }
+        #expect(accuracies.count == 6)
+        let bestEpoch = try #require(summary["best_epoch"] as? Int)
+        #expect(bestEpoch < 6 && accuracies[bestEpoch - 1] == accuracies.max(), "\(accuracies), best \(bestEpoch)")
+        #expect(summary["best_val_accuracy"] as? Double == accuracies.max())
+        #expect(summary["best_test_accuracy"] as? Double == epochs[bestEpoch - 1]["test_accuracy"] as? Double)
+        #expect(epochs.map { $0["best"] as? Bool == true }.lastIndex(of: true) == bestEpoch - 1)
+        // The file is a checkpoint of that epoch: `evaluate` reads it.
+        let scored = try CLI.run(["evaluate", "--checkpoint", best, "--test-size", "50", "--json"])
+        #expect(scored.status == 0, "stderr: \(scored.stderr)")
+        // A second run does not replace either file unless told to.
+        let again = try CLI.run(run)
+        #expect(again.status != 0 && again.stderr.contains("already exists"), "stderr: \(again.stderr)")
+    }
+
+    @Test func bestCheckpointNeedsItsOwnFileAndAValidationSet() throws {
+        let path = temporaryPath("same.ckpt")
+        let same = try CLI.run(["train", "--task", "order"] + tiny + ["--checkpoint", path, "--best-checkpoint", path])
+        #expect(same.status != 0 && same.stderr.contains("another file than --checkpoint"), "stderr: \(same.stderr)")
+        let noValidation = try CLI.run(["train", "--task", "order", "--length", "8", "--train-size", "80", "--val-size", "0",
+                                        "--test-size", "20", "--best-checkpoint", path, "--json"])
+        #expect(noValidation.status != 0 && noValidation.stdout.contains("needs a validation set"), "stdout: \(noValidation.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
     @Test func badArgumentsFailClearly() throws {
         let short = try CLI.run(["train", "--task", "adding", "--length", "1"])
         #expect(short.status != 0)
