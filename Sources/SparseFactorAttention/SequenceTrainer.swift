@@ -158,7 +158,8 @@ public final class SequenceTrainer {
         guard (0...Self.maxEpochs).contains(p.epoch), (0...options.stepsPerEpoch).contains(p.stepInEpoch),
               (0...Self.maxSteps).contains(p.globalStep), (0...options.trainSize).contains(p.epochSeen),
               (0...p.epochSeen).contains(p.epochCorrect), (0...p.epoch).contains(p.epochsWithoutImprovement),
-              (0...Self.maxSteps).contains(checkpoint.optimizer.step) else {
+              (0...Self.maxSteps).contains(checkpoint.optimizer.step),
+              p.best.map({ (1...p.epoch).contains($0.epoch) && (0...p.globalStep).contains($0.steps) }) ?? true else {
             throw SparseFactorError.io("\(source) has an inconsistent or out-of-range position (epoch \(p.epoch), step \(p.stepInEpoch), "
                                        + "global step \(p.globalStep), optimizer step \(checkpoint.optimizer.step); at most \(Self.maxEpochs) "
                                        + "epochs and 2^53 steps); nothing was loaded")

@@ -243,7 +243,7 @@ struct Train: ParsableCommand {
             line["best_val_loss"] = summary.best.map { $0.validation.loss as Any } ?? NSNull()
             line["best_test_accuracy"] = summary.best?.test.map { $0.accuracy as Any } ?? NSNull()
             line["best_test_loss"] = summary.best?.test.map { $0.loss as Any } ?? NSNull()
-            line["best_checkpoint"] = bestCheckpoint.map { $0 as Any } ?? NSNull()
+            line["best_checkpoint"] = summary.best == nil ? NSNull() : bestCheckpoint.map { $0 as Any } ?? NSNull()   // written with the best epoch
             printJSONLine(line)
         } else {
             var text = String(format: "done: %d epochs, %d steps, %.1f s training (%.2f ms/step), %.1f s evaluation, peak memory %.0f MB",

@@ -1,5 +1,6 @@
 import Foundation
 @testable import SparseFactorAttention
+import SparseFactorCore
 import SparseFactorNN
 import Testing
 
@@ -72,5 +73,17 @@ import Testing
         var expected = withBest.progress
         expected.best = nil
         #expect(old == expected)
+    }
+
+    @Test func aBestEpochOutsideTheRunIsRefused() throws {
+        let trainer = try SequenceTrainer(options: tinyTrainingOptions())
+        try trainer.train(maxSteps: 4)
+        var saved = trainer.checkpoint()
+        saved.progress.best?.epoch = saved.progress.epoch + 1   // after the epochs the run has done
+        #expect(throws: SparseFactorError.self) { try SequenceTrainer(resuming: saved, options: tinyTrainingOptions()) }
+        saved = trainer.checkpoint()
+        saved.progress.best?.steps = -1
+        #expect(throws: SparseFactorError.self) { try SequenceTrainer(resuming: saved, options: tinyTrainingOptions()) }
+        #expect(try SequenceTrainer(resuming: trainer.checkpoint(), options: tinyTrainingOptions()).progress.best?.epoch == 1)
     }
 }
