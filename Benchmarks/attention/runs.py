@@ -19,7 +19,48 @@ def load(path, key=lambda row: row["run"]):
     return rows
 
 
-def run_train(cmd, rid, checkpoint, deadline=None):
+def blas_environment(binary):
+    """The environment the runs start with: the caller's, plus OPENBLAS_CORETYPE when OpenBLAS would fall back
+    to its pre-AVX2 kernels on this CPU (Debian 12's 0.3.21 on a newer Xeon runs "Prescott"), set to the family
+    that `sparsefactor bench step` names for it. On those kernels the baselines' steps take 1.1–2× the time
+    (PSF-Attn's barely changes), which a comparison under one CPU budget must not carry. A value the caller set is
+    kept. The family is named in every run's line (`blas_core`)."""
+    env = dict(os.environ)
+    if env.get("OPENBLAS_CORETYPE"):
+        return env
+    probe = subprocess.run([binary, "bench", "step", "--task", "order", "--length", "16", "--batch", "2",
+                            "--warmup", "0", "--steps", "1", "--json"], capture_output=True, text=True)
+    lines = [line for line in probe.stdout.splitlines() if line.startswith("{")]
+    suggested = json.loads(lines[-1]).get("blas_core_suggested") if probe.returncode == 0 and lines else None
+    if suggested:
+        env["OPENBLAS_CORETYPE"] = suggested
+        print(f"OpenBLAS: OPENBLAS_CORETYPE={suggested} for every run (it would run its generic kernels here)", flush=True)
+    return env
+
+
+def generic_blas(row):
+    """Whether a run's dense layers ran on OpenBLAS's fallback kernels: it says so (`blas_core_suggested`), or it
+    was recorded before runs named their kernels (2026-12-07; all on this machine's fallback "Prescott" ones)."""
+    return "blas_core" not in row or row.get("blas_core_suggested") is not None
+
+
+def rerun_for_blas(row):
+    """Whether `--rerun-generic-blas` runs a recorded cell again: a baseline's run on the fallback kernels (PSF-Attn's
+    step takes the same time on either, blas-kernels.md, so its cells stand)."""
+    return row.get("model") != "psf" and generic_blas(row)
+
+
+# The mark of such a run's cell, and the sentence that explains it under a table.
+GENERIC_BLAS_MARK = "ᵍ"
+GENERIC_BLAS_NOTE = ("`ᵍ`: run on OpenBLAS's generic pre-AVX2 kernels (every run before 2026-12-07 on this machine): a training "
+                     "step at N = 1024 then takes 1.1–1.2× the CPU time for the Transformer, 1.7–2.0× Linformer, 1.2–1.4× "
+                     "Performer, 2.0× ChordMixer, 1.1× Paramixer and 1.0× PSF-Attn "
+                     "(results/attention/blas-kernels.md), so under a CPU budget those baselines made "
+                     "fewer steps than the machine allows. Runs now start with `OPENBLAS_CORETYPE` set (`runs.blas_environment`), "
+                     "and `--rerun-generic-blas` runs a baseline's marked cell again.")
+
+
+def run_train(cmd, rid, checkpoint, deadline=None, env=None):
     """Runs one `train --json` command; returns (its summary line, seconds), ({"status": "failed",
     "error": ...}, seconds) when it fails, or None when the session's deadline (a time.time() value)
     stops it first: its checkpoint is kept for the next session."""
@@ -32,7 +73,7 @@ def run_train(cmd, rid, checkpoint, deadline=None):
     log_path = checkpoint[:-len(".ckpt")] + ".log" if checkpoint.endswith(".ckpt") else checkpoint + ".log"
     lines, stderr, expired, writing = [], [], threading.Event(), threading.Lock()
     with open(log_path, "a") as log, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                                      text=True) as child:
+                                                      text=True, env=env) as child:
         def expire():
             expired.set()
             child.kill()

@@ -21,6 +21,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from charts import atomic_write, line_chart  # noqa: E402
+import runs  # noqa: E402
 
 MODELS = ["psf", "paramixer", "transformer", "linformer", "performer", "chordmixer"]
 
@@ -33,7 +34,7 @@ def measure(binary, model, n, args):
     timeout = args.cap_seconds * (args.steps + args.warmup) + 60
     start = time.time()
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=args.env)
     except subprocess.TimeoutExpired:
         return {"status": "over_cap", "seconds": time.time() - start}
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
@@ -45,7 +46,8 @@ def measure(binary, model, n, args):
     status = "over_cap" if result["ms_per_step"] > args.cap_seconds * 1e3 else "ok"
     return {"status": status, "ms_per_step": result["ms_per_step"], "cpu_ms_per_step": result.get("cpu_ms_per_step"),
             "peak_memory_mb": result.get("peak_memory_mb"), "estimated_step_mb": result.get("estimated_step_mb"),
-            "params": result.get("params"), "threads": result.get("threads")}
+            "params": result.get("params"), "threads": result.get("threads"),
+            "blas_core": result.get("blas_core"), "blas_core_suggested": result.get("blas_core_suggested")}
 
 
 def load(path):
@@ -67,7 +69,7 @@ def cell(row, cap):
         return f"over {row.get('cap_seconds', cap):g} s/step"   # the cap the row was measured with
     if row["status"] != "ok":
         return "failed"
-    return f"{row['ms_per_step']:.0f} ms, {row['peak_memory_mb']:.0f} MB"
+    return f"{row['ms_per_step']:.0f} ms, {row['peak_memory_mb']:.0f} MB" + (runs.GENERIC_BLAS_MARK if runs.generic_blas(row) else "")
 
 
 def render(rows, out_dir, cap):
@@ -77,7 +79,10 @@ def render(rows, out_dir, cap):
              "Each cell: median ms per training step (forward, backward, Adam) and the process's peak resident memory, from",
              "`sparsefactor bench step --model M --length N --json`, one process per cell, on the 2-core development machine",
              "(AVX-512, Debian 12, Swift 6.3.1). \"does not fit\": refused by the memory estimate before allocating;",
-             f"\"over {cap:g} s/step\": one step took longer and larger N were not tried. Chart: [scaling.svg](scaling.svg).", "",
+             f"\"over {cap:g} s/step\": one step took longer and larger N were not tried. Chart: [scaling.svg](scaling.svg).",
+             "Measured on " + ", ".join(sorted({r["date"] for r in rows.values() if r.get("date")})) + " (a sweep's cells share a date;",
+             "the host's speed drifts between days, so compare models within one sweep).",
+             "", runs.GENERIC_BLAS_NOTE, "",
              "| model | params at 2^10 | " + " | ".join(f"N = {n}" for n in lengths) + " |",
              "|---|---:|" + "---:|" * len(lengths)]
     for m in models:
@@ -110,6 +115,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "scaling.jsonl")
     if not args.render_only:
+        args.env = runs.blas_environment(args.binary)
         for model in args.models.split(","):
             for n in [int(v) for v in args.lengths.split(",")]:
                 result = measure(args.binary, model, n, args)

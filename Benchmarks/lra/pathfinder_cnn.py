@@ -2,10 +2,11 @@
 """Is our Pathfinder learnable? A small convolutional network (PyTorch) on the same split files as the
 sequence models, under the same budget of CPU seconds on one thread.
 
-Every sequence model of the LRA-style suite stays at chance on Pathfinder (lra.md). A CNN sees the image
-as an image (neighbouring pixels are neighbours), which is the easy way to follow a contour; if it also
-stays at 50%, reading the image as a sequence is not what holds the sequence models back (and the
-labels can be checked against the pixels, as the package's tests do). Four 3×3 convolutions (32, 32, 64, 64
+A CNN sees the image as an image (neighbouring pixels are neighbours), which is the easy way to follow a
+contour: where the sequence models of the LRA-style suite stay at chance on Pathfinder (lra.md) and a CNN does
+not, reading the image as a sequence is what holds them back; where it stays at 50% too, the budget or the data
+are (the labels can be checked against the pixels, as the package's tests do). On the first generator's
+images (r1, denser than LRA's) it stayed at 50% in every setting tried (results/lra/pathfinder-r1/). Four 3×3 convolutions (32, 32, 64, 64
 channels, ReLU, a 2×2 max-pool after the second and the fourth), a linear layer of 128 and two classes;
 Adam (lr 1e-3), batch 64; trained by epochs until the budget is spent, then scored on the validation and
 test splits. PyTorch is not a dependency of the package: install it in a venv
@@ -13,7 +14,7 @@ test splits. PyTorch is not a dependency of the package: install it in a venv
 
     V/bin/python Benchmarks/lra/pathfinder_cnn.py [--data-dir data/lra-files] [--budget 600] [--json]
 
-Reads PREFIX-train.npy, -validation.npy and -test.npy (`sparsefactor data pathfinder`, labelled-image .npy:
+Reads PREFIX-train.npy, -validation.npy and -test.npy (PREFIX: pathfinder-r2, the current generator's files) (`sparsefactor data pathfinder`, labelled-image .npy:
 uint8 rows of label then 32×32 pixels; lra.py writes them) and, with --out, writes the result as JSON.
 """
 import argparse
@@ -53,7 +54,7 @@ def accuracy(net, images, labels):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default="data/lra-files")
-    parser.add_argument("--prefix", default="pathfinder", help="split files PREFIX-train.npy etc. (pathfinder-6: the easy set)")
+    parser.add_argument("--prefix", default="pathfinder-r2", help="split files PREFIX-train.npy etc. (pathfinder-6-r2: the easy set)")
     parser.add_argument("--train-file", help="another training file (e.g. pathfinder-train-160000.npy, the longer runs')")
     parser.add_argument("--budget", type=float, default=600, help="CPU seconds of training (one thread)")
     parser.add_argument("--seed", type=int, default=1)

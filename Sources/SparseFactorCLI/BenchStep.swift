@@ -31,6 +31,7 @@ struct BenchStep: ParsableCommand {
     func run() throws {
         try runReportingErrors(json: json) {
             if let threads { Parallelism.threads = threads }
+            noteGenericBLAS()
             keepFreedMemoryInProcess()   // as train does: steps reuse their pages instead of faulting in fresh ones
             let configuration = try modelOptions.configuration(task: SequenceTask(task), length: length)
             try configuration.checkStepMemory(batch: batch)
@@ -70,7 +71,8 @@ struct BenchStep: ParsableCommand {
                                "cpu_ms_per_step": cpuMs, "steps": steps, "peak_memory_mb": peakMemoryMegabytes(),
                                "estimated_step_mb": (try configuration.estimatedStepBytes(batch: batch)).map { Double($0) / 1_048_576 as Any } ?? NSNull(),
                                "threads": Parallelism.effectiveThreads,
-                               "cpu": Parallelism.cpuDispatch])
+                               "cpu": Parallelism.cpuDispatch, "blas_core": Parallelism.blasCore,
+                               "blas_core_suggested": Parallelism.suggestedBLASCore.map { $0 as Any } ?? NSNull()])
             } else {
                 print(String(format: "sparsefactor %@ %@ N=%d B=%d threads=%d params=%d: median %.2f ms/step (min %.2f), process CPU %.1f ms/step [%@]",
                              configuration.kind.rawValue, task.rawValue, length, batch, Parallelism.effectiveThreads, model.parameterCount, median, times[0],

@@ -31,3 +31,15 @@ func runReportingErrors(json: Bool, _ body: () throws -> Void) throws {
         throw ExitCode(failure.code)
     }
 }
+
+/// A note on standard error when OpenBLAS runs pre-AVX2 kernels on a CPU with AVX2 or AVX-512 and
+/// `OPENBLAS_CORETYPE` is unset (``Parallelism/suggestedBLASCore``): dense layers, most of a
+/// baseline's step, then run up to 2× slower, which matters when models are compared by time.
+func noteGenericBLAS() {
+    guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil, let core = Parallelism.suggestedBLASCore else { return }
+    FileHandle.standardError.write(Data("""
+        sparsefactor: note: OpenBLAS runs its generic "\(Parallelism.blasCore)" kernels on this \(Parallelism.cpuDispatch) CPU, \
+        which slows dense layers (the attention baselines' steps up to 2×); start with OPENBLAS_CORETYPE=\(core) for its vector kernels
+
+        """.utf8))
+}

@@ -80,6 +80,10 @@ struct Train: ParsableCommand {
            URL(fileURLWithPath: best).standardizedFileURL == URL(fileURLWithPath: checkpoint).standardizedFileURL {
             throw ValidationError("--best-checkpoint must name another file than --checkpoint (both are \(best))")
         }
+        // Refused before any data is made or read: without a validation set there is no best epoch.
+        if bestCheckpoint != nil, trainData == nil ? validationSize == 0 : validationData == nil {
+            throw ValidationError("--best-checkpoint needs a validation set (--val-size above 0, or --val-data), got none")
+        }
         if trainData == nil && (validationData != nil || testData != nil || truncate) {
             throw ValidationError("--val-data, --test-data and --truncate go with --train-data")
         }
@@ -93,6 +97,7 @@ struct Train: ParsableCommand {
             // Under mpirun (any -np, 1 included) every rank trains the same model on its pieces of each batch;
             // MPI starts first, so that an error any rank meets from here on ends the whole job.
             let group = try Processes.group()
+            if group?.rank ?? 0 == 0 { noteGenericBLAS() }
             if let threads { Parallelism.threads = threads }
             keepFreedMemoryInProcess()
             var options = TrainingOptions(task: task, length: length)
@@ -222,7 +227,8 @@ struct Train: ParsableCommand {
                 "eval_seconds": summary.evaluationSeconds, "ms_per_step": summary.msPerStep,
                 "cpu_ms_per_step": summary.cpuMsPerStep, "batch": opts.batchSize,
                 "lr": Double("\(opts.learningRate)") ?? Double(opts.learningRate), "lr_schedule": opts.learningRateSchedule.rawValue, "seed": opts.seed, "train_size": opts.trainSize, "threads": Parallelism.effectiveThreads,
-                "stopped_early": summary.stoppedEarly, "peak_memory_mb": peakMB,
+                "cpu": Parallelism.cpuDispatch, "blas_core": Parallelism.blasCore,
+                "blas_core_suggested": Parallelism.suggestedBLASCore.map { $0 as Any } ?? NSNull(), "stopped_early": summary.stoppedEarly, "peak_memory_mb": peakMB,
                 // What ended this session: a stopping rule, the planned epochs, or --max-steps (the run can go on).
                 "stopped_by": summary.stopReason?.rawValue ?? (summary.epochs >= opts.epochs ? "epochs" : "max-steps"),
                 "cpu_budget": opts.cpuBudget.map { $0 as Any } ?? NSNull(), "train_cpu_seconds": trainer.progress.trainCPUSeconds,

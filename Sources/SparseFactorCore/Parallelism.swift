@@ -35,6 +35,30 @@ public enum Parallelism {
     /// print(Parallelism.blasCore)   // "SkylakeX"
     /// ```
     public static var blasCore: String { String(cString: sf_blas_core_name()) }
+
+    /// The `OPENBLAS_CORETYPE` value that would give this CPU OpenBLAS's vector kernels, when OpenBLAS
+    /// fell back to a pre-AVX family although the CPU has AVX2 or AVX-512 ("SkylakeX" or "Haswell");
+    /// nil when its choice is already a vector one. The variable is read when OpenBLAS loads, so it
+    /// has to be in the environment the process starts with. On the development machine (Debian 12's
+    /// OpenBLAS 0.3.21 on a Xeon newer than it) a training step of the baselines takes 1.1–2× the
+    /// time on the fallback ("Prescott") kernels; PSF-Attn's step barely changes.
+    ///
+    /// ```swift
+    /// if let core = Parallelism.suggestedBLASCore { print("run with OPENBLAS_CORETYPE=\(core)") }
+    /// ```
+    public static var suggestedBLASCore: String? {
+        suggestedBLASCore(running: blasCore, dispatch: cpuDispatch)
+    }
+
+    /// The rule of ``suggestedBLASCore`` for a given OpenBLAS family and CPU code path.
+    package static func suggestedBLASCore(running core: String, dispatch: String) -> String? {
+        // OpenBLAS's families without AVX2, the ones it falls back to for a CPU it does not know.
+        let preAVX2: Set<String> = ["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Barcelona", "Opteron", "Opteron_SSE3"]
+        guard preAVX2.contains(core) else { return nil }
+        if dispatch.hasPrefix("x86-64-v4") { return "SkylakeX" }
+        if dispatch.hasPrefix("x86-64-v3") { return "Haswell" }
+        return nil
+    }
 }
 
 /// Turns a C status code into a Swift error.

@@ -21,6 +21,26 @@ import Testing
         #expect(fastest > 0 && fastest <= median)
     }
 
+    /// The JSON names OpenBLAS's kernel family; on a CPU where OpenBLAS fell back to pre-AVX2 kernels a note
+    /// names the `OPENBLAS_CORETYPE` value for better ones, and a process started with it runs that family.
+    @Test func benchStepNamesTheBLASKernelsAndABetterFamilyWhenThereIsOne() throws {
+        let arguments = ["bench", "step", "--task", "order", "--length", "16", "--batch", "2", "--warmup", "0", "--steps", "1", "--json"]
+        let plain = try CLI.run(arguments)
+        #expect(plain.status == 0, "stderr: \(plain.stderr)")
+        let json = try #require(plain.lastJSON, "stdout: \(plain.stdout)")
+        let core = try #require(json["blas_core"] as? String), dispatch = try #require(json["cpu"] as? String)
+        #expect(!core.isEmpty)
+        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil else { return }   // chosen by whoever runs the tests
+        let suggestion = Parallelism.suggestedBLASCore(running: core, dispatch: dispatch)
+        #expect(json["blas_core_suggested"] as? String == suggestion)
+        #expect(plain.stderr.contains("OPENBLAS_CORETYPE=") == (suggestion != nil), "stderr: \(plain.stderr)")
+        if let suggestion {
+            let forced = try CLI.run(arguments, environment: ["OPENBLAS_CORETYPE": suggestion])
+            #expect(forced.status == 0 && forced.lastJSON?["blas_core"] as? String == suggestion, "stdout: \(forced.stdout)")
+            #expect(!forced.stderr.contains("OPENBLAS_CORETYPE="))
+        }
+    }
+
     @Test func benchStepRefusesBadSizes() throws {
         let short = try CLI.run(["bench", "step", "--length", "1"])
         #expect(short.status != 0)

@@ -18,6 +18,11 @@ import Testing
         }
         #expect(summary["task"] as? String == "adding")
         #expect(summary["model"] as? String == "psf")
+        // The kernels the run used, as `bench step` names them for the same environment.
+        let bench = try #require(try CLI.run(["bench", "step", "--task", "adding", "--length", "8", "--batch", "2", "--warmup", "0",
+                                              "--steps", "1", "--json"]).lastJSON)
+        #expect(summary["blas_core"] as? String == bench["blas_core"] as? String && bench["blas_core"] != nil)
+        #expect(summary["blas_core_suggested"] as? String == bench["blas_core_suggested"] as? String && summary["blas_core_suggested"] != nil)
         #expect(summary["length"] as? Int == 8)
         #expect(summary["epochs"] as? Int == 2)
         #expect(summary["steps"] as? Int == 4)
@@ -87,6 +92,10 @@ import Testing
                                         "--test-size", "20", "--best-checkpoint", path, "--json"])
         #expect(noValidation.status != 0 && noValidation.stdout.contains("needs a validation set"), "stdout: \(noValidation.stdout)")
         #expect(!FileManager.default.fileExists(atPath: path))
+        // Refused before any file is read: the training file named here does not exist.
+        let noValidationFile = try CLI.run(["train", "--task", "listops", "--length", "64", "--train-data", temporaryPath("absent.tsv"),
+                                            "--best-checkpoint", path])
+        #expect(noValidationFile.status != 0 && noValidationFile.stderr.contains("needs a validation set"), "stderr: \(noValidationFile.stderr)")
     }
 
     @Test func badArgumentsFailClearly() throws {

@@ -8,6 +8,11 @@ import Foundation
 /// the rest. The model reads the image as a sequence of `size²` pixel tokens (id = pixel value,
 /// vocabulary 256, row by row; nothing is ever padded).
 ///
+/// The shapes follow the parameters LRA documents for its 32×32 data (its TFDS builder): dashes of 2
+/// pixels (`paddle_length`), distractors of a third of the contour's dashes, as many as make 20
+/// distractor dashes in all, and dashes drawn at 0.75 of the markers' intensity (`paddle_contrast`), so
+/// the markers are the brightest pixels. LRA's anti-aliasing is not copied: the pixels are 0, 191 or 255.
+///
 /// How an image is drawn, so that the label can be checked from the pixels alone: every contour is an
 /// 8-connected pixel path of `dashes × (dashLength + 1)` pixels with every `(dashLength + 1)`-th pixel
 /// left out (one-pixel gaps); different contours and distractors keep a Chebyshev distance of at least
@@ -63,8 +68,10 @@ public enum Pathfinder {
     }
 
     static let maxAttempts = 64
-    /// The intensity of contours and markers (the background is 0).
-    static let ink: UInt8 = 255
+    /// The markers' intensity (the background is 0).
+    public static let markerInk: UInt8 = 255
+    /// The dashes' intensity: 0.75 of the markers' (LRA's `paddle_contrast`), rounded down.
+    public static let dashInk: UInt8 = 191
 
     /// One attempt at an image of `label`: two long contours, markers, then distractors.
     static func draw(label: Int, options: PathfinderOptions, rng: inout SeededGenerator) throws -> PathfinderImage {
@@ -83,16 +90,16 @@ public enum Pathfinder {
             canvas.reserve(marker: markerB, owner: 2)
         }
         for _ in 0..<options.distractors {
-            _ = canvas.placeContour(length: max(options.dashes / 2, 1) * (options.dashLength + 1), options: options, rng: &rng)
+            _ = canvas.placeContour(length: options.distractorDashes * (options.dashLength + 1), options: options, rng: &rng)
         }
         var pixels = [UInt8](repeating: 0, count: options.size * options.size)
         for path in canvas.contours {
             for (i, p) in path.enumerated() where (i + 1) % (options.dashLength + 1) != 0 {
-                pixels[p.y * options.size + p.x] = ink
+                pixels[p.y * options.size + p.x] = dashInk
             }
         }
         for marker in [markerA, markerB] {
-            for p in PathfinderCanvas.disc(around: marker, size: options.size) { pixels[p.y * options.size + p.x] = ink }
+            for p in PathfinderCanvas.disc(around: marker, size: options.size) { pixels[p.y * options.size + p.x] = markerInk }
         }
         return PathfinderImage(size: options.size, pixels: pixels, label: label, markers: [markerA, markerB])
     }
@@ -106,17 +113,25 @@ public struct PathfinderOptions: Equatable, Sendable {
     public var size = 32
     /// Dashes per contour: the difficulty (LRA's hard setting is 14; the easier ones 6 and 9).
     public var dashes = 14
-    /// Pixels per dash; dashes are separated by one-pixel gaps.
-    public var dashLength = 3
-    /// Distractor contours of half as many dashes (placed where they fit).
-    public var distractors = 4
+    /// Pixels per dash (LRA: 2); dashes are separated by one-pixel gaps.
+    public var dashLength = 2
+    /// Dashes per distractor contour (LRA: a third of `dashes`, at least 1).
+    public var distractorDashes = 4
+    /// Distractor contours, placed where they fit (LRA: 20 distractor dashes in all, `20 / distractorDashes`).
+    public var distractors = 5
     /// The largest turn of a contour's direction per pixel, in radians (its curvature).
     public var maxTurn = Double.pi / 8
     /// The least Chebyshev distance between pixels of different contours, markers included (≥ 3: a gap
     /// of one pixel is bridged at distance 2, another contour must be farther).
     public var clearance = 3
 
-    public init(dashes: Int = 14) { self.dashes = dashes }
+    /// LRA's shapes for contours of `dashes` dashes: the distractors follow from it (14 dashes: 5
+    /// distractors of 4; 9: 6 of 3; 6: 10 of 2).
+    public init(dashes: Int = 14) {
+        self.dashes = dashes
+        distractorDashes = max(dashes / 3, 1)
+        distractors = min(20 / distractorDashes, 32)
+    }
 
     /// Refuses shapes that cannot be drawn, naming the field.
     public func validate() throws {
@@ -124,6 +139,9 @@ public struct PathfinderOptions: Equatable, Sendable {
         guard (1...64).contains(dashes) else { throw SparseFactorError.invalidArgument("a Pathfinder contour has 1…64 dashes, got \(dashes)") }
         guard (1...8).contains(dashLength) else { throw SparseFactorError.invalidArgument("a Pathfinder dash is 1…8 pixels long, got \(dashLength)") }
         guard (0...32).contains(distractors) else { throw SparseFactorError.invalidArgument("Pathfinder takes 0…32 distractors, got \(distractors)") }
+        guard (1...64).contains(distractorDashes) else {
+            throw SparseFactorError.invalidArgument("a Pathfinder distractor has 1…64 dashes, got \(distractorDashes)")
+        }
         guard maxTurn.isFinite, maxTurn >= 0, maxTurn <= Double.pi else {
             throw SparseFactorError.invalidArgument("a Pathfinder contour's turn per pixel must be in [0, π], got \(maxTurn)")
         }
@@ -135,7 +153,7 @@ public struct PathfinderOptions: Equatable, Sendable {
 public struct PathfinderImage: Equatable, Sendable {
     /// Width and height.
     public var size: Int
-    /// `size²` pixel values (0 background, 255 ink), row by row.
+    /// `size²` pixel values (0 background, ``Pathfinder/dashInk`` dashes, ``Pathfinder/markerInk`` markers), row by row.
     public var pixels: [UInt8]
     /// 1: the markers are on the same contour; 0: on different ones.
     public var label: Int
