@@ -77,11 +77,18 @@ struct DataCommand: ParsableCommand {
             var perClass = [Int](repeating: 0, count: data.classCount)
             for label in data.labels { perClass[Int(label)] += 1 }
             if json {
-                printJSONLine(["event": "data", "task": task.rawValue, "output": url.path, "count": data.count, "length": data.length,
-                               "vocabulary": data.vocabulary, "per_class": perClass,
-                               "seed": source == nil ? seed as Any : NSNull(), "source": source.map { $0 as Any } ?? NSNull(),
-                               "split": source == nil ? NSNull() : split.rawValue as Any,
-                               "dashes": task == .pathfinder ? (dashes ?? PathfinderOptions().dashes) as Any : NSNull()])
+                var line: [String: Any] = ["event": "data", "task": task.rawValue, "output": url.path, "count": data.count, "length": data.length,
+                                           "vocabulary": data.vocabulary, "per_class": perClass,
+                                           "seed": source == nil ? seed as Any : NSNull(), "source": source.map { $0 as Any } ?? NSNull(),
+                                           "split": source == nil ? NSNull() : split.rawValue as Any, "dashes": NSNull()]
+                if task == .pathfinder {   // the images' shapes (LRA's for these dashes)
+                    let shape = PathfinderOptions(dashes: dashes ?? PathfinderOptions().dashes)
+                    line["dashes"] = shape.dashes
+                    line["dash_length"] = shape.dashLength
+                    line["distractors"] = shape.distractors
+                    line["distractor_dashes"] = shape.distractorDashes
+                }
+                printJSONLine(line)
             } else {
                 print("\(task.rawValue): wrote \(data.count) sequences (N = \(data.length), per class \(perClass)) to \(url.path)")
             }

@@ -89,6 +89,9 @@ import Testing
         // LRA's easy difficulty: contours of 6 dashes, the library's generator with those options.
         let easy = try CLI.run(["data", "pathfinder", "--dashes", "6", "--output", path("easy.npy"), "--count", "4", "--seed", "3", "--json"])
         #expect(easy.status == 0 && easy.lastJSON?["dashes"] as? Int == 6, "\(easy.stderr)")
+        // LRA's shapes at 6 dashes (its TFDS builder): 2-pixel dashes, 20 / (6 / 3) = 10 distractors of 6 / 3 = 2 dashes.
+        #expect(easy.lastJSON?["dash_length"] as? Int == 2 && easy.lastJSON?["distractors"] as? Int == 10
+                && easy.lastJSON?["distractor_dashes"] as? Int == 2, "\(easy.stdout)")
         #expect(try TaskData.read(task: .pathfinder, url: URL(fileURLWithPath: path("easy.npy")), length: 1024)
                 == (try Pathfinder.generate(count: 4, seed: 3, options: PathfinderOptions(dashes: 6))))
         #expect(try CLI.run(["data", "pathfinder", "--dashes", "0", "--output", path("x.npy")]).stderr.contains("--dashes must be 1…64, got 0"))
