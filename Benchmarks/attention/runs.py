@@ -39,9 +39,11 @@ def blas_environment(binary):
 
 
 def generic_blas(row):
-    """Whether a run's dense layers ran on OpenBLAS's fallback kernels: it says so (`blas_core_suggested`), or it
-    was recorded before runs named their kernels (2026-12-07; all on this machine's fallback "Prescott" ones)."""
-    return "blas_core" not in row or row.get("blas_core_suggested") is not None
+    """Whether a run's dense layers ran on OpenBLAS's fallback kernels, all or some of its steps: it says so
+    (`blas_core_suggested`), or it was recorded before runs named their kernels, or it resumed a checkpoint written
+    before (`blas_cores` starts "unrecorded"); on this machine all those steps ran on the fallback "Prescott" ones."""
+    return ("blas_core" not in row or row.get("blas_core_suggested") is not None
+            or "unrecorded" in row.get("blas_cores", []))
 
 
 def rerun_for_blas(row):

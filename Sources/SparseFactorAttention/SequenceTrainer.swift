@@ -182,6 +182,7 @@ public final class SequenceTrainer {
     @discardableResult
     public func train(maxSteps: Int? = nil) throws -> TrainingSummary {
         var taken = 0
+        if progress.blasCores.last != Parallelism.blasCore { progress.blasCores.append(Parallelism.blasCore) }
         while progress.epoch < options.epochs && !progress.stoppedEarly {
             // A checkpoint written as the budget ran out but before its evaluation ended resumes here,
             // into the evaluation the interrupted run was doing, without another step.

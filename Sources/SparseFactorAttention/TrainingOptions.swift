@@ -264,6 +264,11 @@ public struct TrainingProgress: Equatable, Sendable {
     /// The epoch with the best validation result so far (nil before the first evaluation with a
     /// validation set; also nil in checkpoints written before it was kept, until the next epoch ends).
     public var best: BestEpoch? = nil
+    /// The OpenBLAS kernel families (``Parallelism/blasCore``) the run's steps used, in the order the sessions
+    /// met them: dense layers round differently on another family, so a run that changed family is not
+    /// bit-identical with one that did not. "unrecorded" stands for the steps of checkpoints written before
+    /// this was kept.
+    public var blasCores: [String] = []
 
     public init() {}
 }
@@ -317,7 +322,7 @@ extension TrainingProgress: Codable {
         case epochsWithoutImprovement = "epochs_without_improvement", trainSeconds = "train_seconds_bits"
         case evaluationSeconds = "evaluation_seconds_bits", trainCPUSeconds = "train_cpu_seconds_bits", lastValidation = "last_validation", lastTest = "last_test"
         case lastTrainLoss = "last_train_loss_bits", lastTrainAccuracy = "last_train_accuracy_bits", stoppedEarly = "stopped_early"
-        case stopReason = "stop_reason", best
+        case stopReason = "stop_reason", best, blasCores = "blas_cores"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -340,6 +345,7 @@ extension TrainingProgress: Codable {
         stoppedEarly = try c.decode(Bool.self, forKey: .stoppedEarly)
         stopReason = try c.decodeIfPresent(StopReason.self, forKey: .stopReason)
         best = try c.decodeIfPresent(BestEpoch.self, forKey: .best)
+        blasCores = try c.decodeIfPresent([String].self, forKey: .blasCores) ?? (globalStep > 0 ? ["unrecorded"] : [])
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -362,6 +368,7 @@ extension TrainingProgress: Codable {
         try c.encode(stoppedEarly, forKey: .stoppedEarly)
         try c.encodeIfPresent(stopReason, forKey: .stopReason)
         try c.encodeIfPresent(best, forKey: .best)
+        try c.encode(blasCores, forKey: .blasCores)
     }
 }
 

@@ -133,6 +133,13 @@ struct Train: ParsableCommand {
                 }
                 let saved = try TrainingCheckpoint.read(from: url)
                 trainer = try SequenceTrainer(resuming: saved, options: options, configuration: config, source: url.path)
+                if let before = saved.progress.blasCores.last, before != Parallelism.blasCore, group?.rank ?? 0 == 0 {
+                    FileHandle.standardError.write(Data("""
+                        sparsefactor: note: \(url.path) was trained on OpenBLAS's "\(before)" kernels and continues on "\(Parallelism.blasCore)": \
+                        from here its bits differ from an uninterrupted run's (blas_cores in the summary lists both)
+
+                        """.utf8))
+                }
             } else {
                 trainer = try SequenceTrainer(configuration: config ?? modelOptions.configuration(task: task, length: length), options: options)
             }
@@ -228,7 +235,8 @@ struct Train: ParsableCommand {
                 "cpu_ms_per_step": summary.cpuMsPerStep, "batch": opts.batchSize,
                 "lr": Double("\(opts.learningRate)") ?? Double(opts.learningRate), "lr_schedule": opts.learningRateSchedule.rawValue, "seed": opts.seed, "train_size": opts.trainSize, "threads": Parallelism.effectiveThreads,
                 "cpu": Parallelism.cpuDispatch, "blas_core": Parallelism.blasCore,
-                "blas_core_suggested": Parallelism.suggestedBLASCore.map { $0 as Any } ?? NSNull(), "stopped_early": summary.stoppedEarly, "peak_memory_mb": peakMB,
+                "blas_core_suggested": Parallelism.suggestedBLASCore.map { $0 as Any } ?? NSNull(), "blas_cores": trainer.progress.blasCores,
+                "stopped_early": summary.stoppedEarly, "peak_memory_mb": peakMB,
                 // What ended this session: a stopping rule, the planned epochs, or --max-steps (the run can go on).
                 "stopped_by": summary.stopReason?.rawValue ?? (summary.epochs >= opts.epochs ? "epochs" : "max-steps"),
                 "cpu_budget": opts.cpuBudget.map { $0 as Any } ?? NSNull(), "train_cpu_seconds": trainer.progress.trainCPUSeconds,

@@ -57,6 +57,20 @@ import Testing
         #expect(a["val_loss"] as? Double == b["val_loss"] as? Double)
     }
 
+    /// A run resumed on another OpenBLAS kernel family says so and lists both (forced here with OPENBLAS_CORETYPE:
+    /// Nehalem and Prescott run on any x86-64 CPU of the last fifteen years).
+    @Test func aResumeOnOtherBLASKernelsIsNoted() throws {
+        let path = temporaryPath("blas.ckpt")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let first = try CLI.run(["train", "--task", "order"] + tiny + ["--epochs", "1", "--checkpoint", path, "--json"],
+                                environment: ["OPENBLAS_CORETYPE": "Nehalem"])
+        #expect(first.status == 0 && first.lastJSON?["blas_cores"] as? [String] == ["Nehalem"], "\(first.stdout) \(first.stderr)")
+        let second = try CLI.run(["train", "--task", "order"] + tiny + ["--epochs", "2", "--checkpoint", path, "--resume", "--json"],
+                                 environment: ["OPENBLAS_CORETYPE": "Prescott"])
+        #expect(second.status == 0 && second.lastJSON?["blas_cores"] as? [String] == ["Nehalem", "Prescott"], "\(second.stdout)")
+        #expect(second.stderr.contains("trained on OpenBLAS's \"Nehalem\" kernels and continues on \"Prescott\""), "\(second.stderr)")
+    }
+
     @Test func bestCheckpointHoldsTheBestValidationEpoch() throws {
         let best = temporaryPath("best.ckpt"), last = temporaryPath("last.ckpt")
         defer { for p in [best, last] { try? FileManager.default.removeItem(atPath: p) } }
