@@ -264,7 +264,7 @@ public struct TrainingProgress: Equatable, Sendable {
     /// The epoch with the best validation result so far (nil before the first evaluation with a
     /// validation set; also nil in checkpoints written before it was kept, until the next epoch ends).
     public var best: BestEpoch? = nil
-    /// The OpenBLAS kernel families (``Parallelism/blasCore``) the run's steps used, in the order the sessions
+    /// The OpenBLAS kernel families (`Parallelism.blasCore`) the run's steps used, in the order the sessions
     /// met them: dense layers round differently on another family, so a run that changed family is not
     /// bit-identical with one that did not. "unrecorded" stands for the steps of checkpoints written before
     /// this was kept.
