@@ -134,9 +134,11 @@ struct Train: ParsableCommand {
                 let saved = try TrainingCheckpoint.read(from: url)
                 trainer = try SequenceTrainer(resuming: saved, options: options, configuration: config, source: url.path)
                 if let before = saved.progress.blasCores.last, before != Parallelism.blasCore, group?.rank ?? 0 == 0 {
+                    let trainedOn = before == "unrecorded" ? "was written before runs recorded their OpenBLAS kernels"
+                        : "was trained on OpenBLAS's \"\(before)\" kernels"
                     FileHandle.standardError.write(Data("""
-                        sparsefactor: note: \(url.path) was trained on OpenBLAS's "\(before)" kernels and continues on "\(Parallelism.blasCore)": \
-                        from here its bits differ from an uninterrupted run's (blas_cores in the summary lists both)
+                        sparsefactor: note: \(url.path) \(trainedOn) and continues on "\(Parallelism.blasCore)": \
+                        from here its bits may differ from an uninterrupted run's (blas_cores in the summary lists both)
 
                         """.utf8))
                 }
