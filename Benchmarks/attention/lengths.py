@@ -286,8 +286,7 @@ def main():
             wanted = {tuple(o.split(":")) for o in args.only}
             todo = [r for r in todo if (r[0], r[1], str(r[2])) in wanted or (r[0], r[1], str(r[2]), str(r[3])) in wanted]
         for task, model, n, seed, attempt in todo:
-            rid = run_id(task, model, n, seed, attempt)
-            if runs.finished(load(path), rid) and not (args.rerun_generic_blas and runs.rerun_for_blas(load(path)[rid])):
+            if runs.finished(load(path), run_id(task, model, n, seed, attempt), args.rerun_generic_blas):
                 continue
             row = train(args, task, model, n, seed, attempt, args.out)
             if row is None:

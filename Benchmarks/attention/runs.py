@@ -136,7 +136,8 @@ def record(path, out_dir, row):
             os.remove(leftover)
 
 
-def finished(rows, rid):
-    """Whether a run is done (a failed run is tried again; its new line supersedes the old one)."""
+def finished(rows, rid, rerun_generic_blas=False):
+    """Whether a run is done (a failed run is tried again; its new line supersedes the old one); with
+    `rerun_generic_blas`, a baseline's run on OpenBLAS's fallback kernels is not (`rerun_for_blas`)."""
     previous = rows.get(rid)
-    return bool(previous) and previous["status"] != "failed"
+    return bool(previous) and previous["status"] != "failed" and not (rerun_generic_blas and rerun_for_blas(previous))

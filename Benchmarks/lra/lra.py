@@ -282,10 +282,10 @@ def main():
         if args.only:
             todo = [r for r in todo if f"{r[0]}:{r[1]}" in args.only]
         for task, model in todo:
-            previous = load(path).get(run_id(task, model, args.plan))
+            rows = load(path)
+            previous = rows.get(run_id(task, model, args.plan))
             stale = args.rerun_before and args.only and previous and previous.get("recorded", "") < args.rerun_before
-            again = args.rerun_generic_blas and runs.rerun_for_blas(previous or {})
-            if runs.finished(load(path), run_id(task, model, args.plan)) and current(previous) and not stale and not again:
+            if runs.finished(rows, run_id(task, model, args.plan), args.rerun_generic_blas) and current(previous) and not stale:
                 continue
             row = train(args, task, model)
             if row is None:

@@ -66,13 +66,12 @@ struct BenchStep: ParsableCommand {
             let cpuMs = (processCPUSeconds() - cpuStart) * 1e3 / Double(steps)
             let median = times.count % 2 == 1 ? times[times.count / 2] : 0.5 * (times[times.count / 2 - 1] + times[times.count / 2])
             if json {
-                printJSONLine(["framework": "sparsefactor", "model": configuration.kind.rawValue, "task": task.rawValue, "length": length, "batch": batch,
-                               "params": model.parameterCount, "ms_per_step": median, "ms_min": times[0],
-                               "cpu_ms_per_step": cpuMs, "steps": steps, "peak_memory_mb": peakMemoryMegabytes(),
-                               "estimated_step_mb": (try configuration.estimatedStepBytes(batch: batch)).map { Double($0) / 1_048_576 as Any } ?? NSNull(),
-                               "threads": Parallelism.effectiveThreads,
-                               "cpu": Parallelism.cpuDispatch, "blas_core": Parallelism.blasCore,
-                               "blas_core_suggested": Parallelism.suggestedBLASCore.map { $0 as Any } ?? NSNull()])
+                let line: [String: Any] = ["framework": "sparsefactor", "model": configuration.kind.rawValue, "task": task.rawValue, "length": length,
+                                           "batch": batch, "params": model.parameterCount, "ms_per_step": median, "ms_min": times[0],
+                                           "cpu_ms_per_step": cpuMs, "steps": steps, "peak_memory_mb": peakMemoryMegabytes(),
+                                           "estimated_step_mb": (try configuration.estimatedStepBytes(batch: batch)).map { Double($0) / 1_048_576 as Any } ?? NSNull(),
+                                           "threads": Parallelism.effectiveThreads]
+                printJSONLine(line.merging(kernelJSONFields()) { current, _ in current })
             } else {
                 print(String(format: "sparsefactor %@ %@ N=%d B=%d threads=%d params=%d: median %.2f ms/step (min %.2f), process CPU %.1f ms/step [%@]",
                              configuration.kind.rawValue, task.rawValue, length, batch, Parallelism.effectiveThreads, model.parameterCount, median, times[0],

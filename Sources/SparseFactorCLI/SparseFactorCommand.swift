@@ -32,6 +32,13 @@ func runReportingErrors(json: Bool, _ body: () throws -> Void) throws {
     }
 }
 
+/// The kernels a command ran on, for its JSON: the CPU's code path, OpenBLAS's kernel family and, when
+/// OpenBLAS fell back to a pre-AVX2 one, the `OPENBLAS_CORETYPE` value for better ones (else null).
+func kernelJSONFields() -> [String: Any] {
+    ["cpu": Parallelism.cpuDispatch, "blas_core": Parallelism.blasCore,
+     "blas_core_suggested": Parallelism.suggestedBLASCore.map { $0 as Any } ?? NSNull()]
+}
+
 /// A note on standard error when OpenBLAS runs pre-AVX2 kernels on a CPU with AVX2 or AVX-512 and
 /// `OPENBLAS_CORETYPE` is unset (``Parallelism/suggestedBLASCore``): dense layers, most of a
 /// baseline's step, then run up to 2× slower, which matters when models are compared by time.

@@ -152,7 +152,7 @@ struct Train: ParsableCommand {
                 case .auto: break
                 }
             }
-            if bestURL != nil, trainer.validation.count == 0 {
+            if bestURL != nil, trainer.validation.count == 0 {   // a --val-data file without sequences (the rest is refused in validate())
                 throw SparseFactorError.invalidArgument("--best-checkpoint needs a validation set (--val-size above 0, or --val-data), got none")
             }
             trainer.checkpointURL = url
@@ -236,15 +236,14 @@ struct Train: ParsableCommand {
                 "eval_seconds": summary.evaluationSeconds, "ms_per_step": summary.msPerStep,
                 "cpu_ms_per_step": summary.cpuMsPerStep, "batch": opts.batchSize,
                 "lr": Double("\(opts.learningRate)") ?? Double(opts.learningRate), "lr_schedule": opts.learningRateSchedule.rawValue, "seed": opts.seed, "train_size": opts.trainSize, "threads": Parallelism.effectiveThreads,
-                "cpu": Parallelism.cpuDispatch, "blas_core": Parallelism.blasCore,
-                "blas_core_suggested": Parallelism.suggestedBLASCore.map { $0 as Any } ?? NSNull(), "blas_cores": trainer.progress.blasCores,
-                "stopped_early": summary.stoppedEarly, "peak_memory_mb": peakMB,
+                "blas_cores": trainer.progress.blasCores, "stopped_early": summary.stoppedEarly, "peak_memory_mb": peakMB,
                 // What ended this session: a stopping rule, the planned epochs, or --max-steps (the run can go on).
                 "stopped_by": summary.stopReason?.rawValue ?? (summary.epochs >= opts.epochs ? "epochs" : "max-steps"),
                 "cpu_budget": opts.cpuBudget.map { $0 as Any } ?? NSNull(), "train_cpu_seconds": trainer.progress.trainCPUSeconds,
                 "processes": trainer.group?.size ?? 1, "gradient_chunks": trainer.group.map { _ in trainer.gradientChunks as Any } ?? NSNull(),
             ]
             line.merge(trainer.model.modelConfiguration.jsonFields) { current, _ in current }
+            line.merge(kernelJSONFields()) { current, _ in current }
             if let psf = trainer.model as? PSFAttn { line["recompute_factor_values"] = psf.recomputesFactorValues }
             line["test_accuracy"] = summary.test.map { $0.accuracy as Any } ?? NSNull()
             line["test_loss"] = summary.test.map { $0.loss as Any } ?? NSNull()
